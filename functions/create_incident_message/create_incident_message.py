@@ -1,0 +1,31 @@
+"""POST /api/v1/incidents/{incident_id}/messages: post to the timeline (resolves or reopens by type)."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from flare import http, incidents
+from flare.models import CreateMessageRequest, Message
+
+app = http.create_app()
+
+
+@app.post(
+    "/api/v1/incidents/<incident_id>/messages",
+    summary="Post a timeline message",
+    description="A `resolved` message resolves the incident; any other status message on a resolved incident "
+    "reopens it.",
+    responses={201: {"description": "Created"}},
+    tags=["incidents"],
+)
+def create_incident_message(incident_id: str, body: Annotated[CreateMessageRequest, Body()]) -> Response[Message]:
+    caller = http.caller("write:incidents")
+
+    def post() -> Response:
+        message = incidents.add_message(caller, incident_id, body)
+        return http.json_response(201, message, {"Location": f"/api/v1/incidents/{incident_id}/messages"})
+
+    return http.idempotent(f"POST /api/v1/incidents/{incident_id}/messages", caller, body, post)
+
+
+handler = http.lambda_handler(app)

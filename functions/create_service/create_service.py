@@ -1,0 +1,28 @@
+"""POST /api/v1/services: register a service incidents can affect (admin)."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from flare import http, services
+from flare.models import CreateServiceRequest, ServiceOut
+from flare.preconditions import etag
+
+app = http.create_app()
+
+
+@app.post(
+    "/api/v1/services", summary="Create a service", responses={201: {"description": "Created"}}, tags=["services"]
+)
+def create_service(body: Annotated[CreateServiceRequest, Body()]) -> Response[ServiceOut]:
+    caller = http.caller("admin")
+
+    def create() -> Response:
+        service = services.create_service(caller, body)
+        headers = {"Location": f"/api/v1/services/{service.id}", "ETag": etag(service.version)}
+        return http.json_response(201, service, headers)
+
+    return http.idempotent("POST /api/v1/services", caller, body, create)
+
+
+handler = http.lambda_handler(app)

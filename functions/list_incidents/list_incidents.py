@@ -1,0 +1,41 @@
+"""GET /api/v1/incidents: newest first, filtered, paginated."""
+
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from flare import http, incidents
+from flare.models import IncidentList, Severity, Status
+from pydantic import AwareDatetime
+
+app = http.create_app()
+
+
+@app.get("/api/v1/incidents", summary="List incidents", tags=["incidents"])
+def list_incidents(
+    status: Annotated[list[Status] | None, Query(description="Repeat to match any of several")] = None,
+    severity: Annotated[Severity | None, Query()] = None,
+    lifecycle: Annotated[Literal["draft", "active", "resolved"] | None, Query()] = None,
+    service: Annotated[str | None, Query(description="A service id")] = None,
+    tag: Annotated[str | None, Query()] = None,
+    created_after: Annotated[AwareDatetime | None, Query()] = None,
+    created_before: Annotated[AwareDatetime | None, Query()] = None,
+    limit: Annotated[int, http.LIMIT] = 50,
+    cursor: Annotated[str | None, http.CURSOR] = None,
+) -> Response[IncidentList]:
+    page = incidents.list_incidents(
+        http.caller("read:incidents"),
+        status=status or [],
+        severity=severity,
+        lifecycle_filter=lifecycle,
+        service=service,
+        tag=tag,
+        created_after=created_after,
+        created_before=created_before,
+        limit=limit,
+        after=cursor,
+    )
+    return http.json_response(200, page)
+
+
+handler = http.lambda_handler(app)

@@ -1,0 +1,22 @@
+"""POST /api/v1/incidents/{incident_id}/publish: draft → active."""
+
+from aws_lambda_powertools.event_handler import Response
+from flare import http, incidents
+from flare.models import IncidentOut
+from flare.preconditions import etag
+
+app = http.create_app()
+
+
+@app.post("/api/v1/incidents/<incident_id>/publish", summary="Publish a draft incident", tags=["incidents"])
+def publish_incident(incident_id: str) -> Response[IncidentOut]:
+    caller = http.caller("write:incidents")
+
+    def publish() -> Response:
+        incident = incidents.publish_incident(caller, incident_id)
+        return http.json_response(200, incident, {"ETag": etag(incident.version)})
+
+    return http.idempotent(f"POST /api/v1/incidents/{incident_id}/publish", caller, None, publish)
+
+
+handler = http.lambda_handler(app)

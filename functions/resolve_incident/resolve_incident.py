@@ -1,0 +1,28 @@
+"""POST /api/v1/incidents/{incident_id}/resolve: resolve with a timeline message."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from flare import http, incidents
+from flare.models import IncidentOut, ResolveIncidentRequest
+from flare.preconditions import etag
+
+app = http.create_app()
+
+
+@app.post("/api/v1/incidents/<incident_id>/resolve", summary="Resolve an incident", tags=["incidents"])
+def resolve_incident(
+    incident_id: str, body: Annotated[ResolveIncidentRequest | None, Body()] = None
+) -> Response[IncidentOut]:
+    caller = http.caller("write:incidents")
+    request = body or ResolveIncidentRequest()
+
+    def resolve() -> Response:
+        incident = incidents.resolve_incident(caller, incident_id, request)
+        return http.json_response(200, incident, {"ETag": etag(incident.version)})
+
+    return http.idempotent(f"POST /api/v1/incidents/{incident_id}/resolve", caller, request, resolve)
+
+
+handler = http.lambda_handler(app)

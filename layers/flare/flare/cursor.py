@@ -1,0 +1,45 @@
+"""Opaque list cursors: tamper-evident (HMAC) and bound to the query that produced them."""
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+
+from flare.errors import BadRequest
+
+_DEV_SECRET = "flare-local-development-cursor-secret"
+
+
+def _secret() -> bytes:
+    # Deployed stacks set CURSOR_SECRET from Secrets Manager (template.yaml); the local stack and tests
+    # may leave it unset.
+    return os.environ.get("CURSOR_SECRET", _DEV_SECRET).encode()
+
+
+def fingerprint(**query: object) -> str:
+    """A digest of everything that defines a list query (organisation, route, filters)."""
+    canonical = json.dumps(query, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def encode(position: dict[str, str], query: str) -> str:
+    payload = base64.urlsafe_b64encode(json.dumps({"p": position, "q": query}).encode()).rstrip(b"=")
+    signature = base64.urlsafe_b64encode(hmac.digest(_secret(), payload, "sha256")[:18])
+    return f"{payload.decode()}.{signature.decode()}"
+
+
+def decode(cursor: str, query: str) -> dict[str, str]:
+    """The position stored in `cursor`; 400 when it was altered or belongs to another query."""
+    invalid = BadRequest("cursor is invalid: pass next_cursor back unchanged, with the same filters")
+    payload, _, signature = cursor.partition(".")
+    expected = base64.urlsafe_b64encode(hmac.digest(_secret(), payload.encode(), "sha256")[:18]).decode()
+    if not hmac.compare_digest(signature, expected):
+        raise invalid
+    try:
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except ValueError:
+        raise invalid from None
+    if data.get("q") != query or not isinstance(data.get("p"), dict):
+        raise invalid
+    return data["p"]

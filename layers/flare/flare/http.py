@@ -1,0 +1,307 @@
+"""The HTTP glue every handler shares: the Powertools resolver, RFC 9457 problems, the caller, idempotency.
+
+A handler module is:
+
+    app = http.create_app()
+
+    @app.post("/api/v1/things")
+    def create_thing(body: Annotated[CreateThing, Body()]) -> Response[ThingOut]:
+        caller = http.caller("write:things")
+        return http.json_response(201, things.create(caller, body))
+
+    handler = http.lambda_handler(app)
+"""
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel
+
+from flare.auth import Caller
+from flare.errors import (
+    BadRequest,
+    FieldError,
+    FlareError,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+    Unavailable,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+
+# Documented limits (README, "Limits").
+MAX_BODY_BYTES = 256 * 1024
+PROBLEM_JSON = "application/problem+json"
+JSON = "application/json"
+# DynamoDB answers that mean "not now" rather than "wrong": after botocore's own retries, a 503.
+_UNAVAILABLE_CODES = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionConflictException",
+    "TransactionCanceledException",
+    "TransactionInProgressException",
+}
+
+logger = Logger(service="flare")
+metrics = Metrics(namespace="Flare", service="flare")
+
+_app: APIGatewayRestResolver | None = None
+_lambda_context: Any = None
+
+
+def _request_id() -> str:
+    event = _app.current_event if _app else None
+    if event is None:
+        return ""
+    return event.headers.get("x-request-id") or event.request_context.request_id or ""
+
+
+def problem(error: FlareError, request_id: str | None = None) -> Response:
+    body: dict[str, Any] = {
+        "type": error.type,
+        "title": error.title,
+        "status": error.status,
+        "detail": error.detail,
+        "request_id": request_id if request_id is not None else _request_id(),
+    }
+    if isinstance(error, ValidationFailed):
+        body["errors"] = [{"field": e.field, "message": e.message} for e in error.errors]
+    return Response(error.status, PROBLEM_JSON, json.dumps(body, ensure_ascii=False), headers=error.headers)
+
+
+def _field_errors(error: RequestValidationError) -> ValidationFailed:
+    fields = []
+    for item in error.errors():
+        location = [str(part) for part in item.get("loc", ())]
+        if location and location[0] in ("body", "query", "path", "header"):
+            location = location[1:]
+        message = str(item.get("msg", "is invalid")).removeprefix("Value error, ")
+        fields.append((".".join(location) or "body", message))
+    return ValidationFailed([FieldError(field, message) for field, message in fields])
+
+
+def create_app() -> APIGatewayRestResolver:
+    """The resolver for one function, with Flare's error handling."""
+    global _app
+    app = APIGatewayRestResolver(enable_validation=True)
+    _app = app
+
+    @app.exception_handler(FlareError)
+    def _flare_error(error: FlareError) -> Response:
+        return problem(error)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _not_json(_error: RequestUnsupportedContentType) -> Response:
+        return problem(UnsupportedMediaType("send JSON with Content-Type: application/json"))
+
+    @app.exception_handler(RequestValidationError)
+    def _validation_error(error: RequestValidationError) -> Response:
+        return problem(_field_errors(error))
+
+    @app.exception_handler(ClientError)
+    def _dynamodb_error(error: ClientError) -> Response:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in _UNAVAILABLE_CODES:
+            logger.warning("DynamoDB unavailable", extra={"code": code})
+            return problem(Unavailable("the database is busy; retry after a moment"))
+        logger.exception("DynamoDB rejected a request")
+        return problem(FlareError("internal error"))
+
+    @app.exception_handler(BotoCoreError)
+    def _dynamodb_unreachable(error: BotoCoreError) -> Response:
+        logger.warning("DynamoDB unreachable", extra={"error": str(error)})
+        return problem(Unavailable("the database is unreachable; retry after a moment"))
+
+    @app.not_found
+    def _no_route(_error: Exception) -> Response:
+        return problem(NotFound("no such route"))
+
+    return app
+
+
+def caller(scope: str) -> Caller:
+    """The calling organisation and key, as the authorizer resolved them; 403 without `scope`."""
+    context = (_app.current_event.request_context.authorizer.raw_event if _app else None) or {}
+    if not context.get("org_id") or not context.get("key_id"):
+        raise Unauthorized("no authorized caller")
+    who = Caller(
+        org_id=context["org_id"], key_id=context["key_id"], scopes=frozenset(context.get("scopes", "").split())
+    )
+    who.require(scope)
+    return who
+
+
+def header(name: str) -> str | None:
+    return _app.current_event.headers.get(name.lower()) if _app else None
+
+
+def json_response(status: int, model: BaseModel | None, headers: dict[str, str] | None = None) -> Response:
+    """A JSON response; Powertools validates the model against the route's declared response type."""
+    return Response(status, JSON if model is not None else None, model, headers=headers)
+
+
+# Query parameter shared by every list: Annotated[int, LIMIT] = 50.
+LIMIT = Query(ge=1, le=100, description="Page size (1-100)")
+CURSOR = Query(description="next_cursor of the previous page")
+
+
+# ---- raw request checks (before routing: Powertools would otherwise accept forms and mis-parse) ---------
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _check_body(event: dict[str, Any]) -> FlareError | None:
+    body = event.get("body")
+    if not body:
+        return None
+    if event.get("isBase64Encoded"):
+        import base64
+
+        try:
+            raw = base64.b64decode(body)
+        except ValueError:
+            return BadRequest("the body is not valid base64")
+    else:
+        raw = body.encode("utf-8", "surrogatepass")
+    if len(raw) > MAX_BODY_BYTES:
+        return PayloadTooLarge(f"the body must be at most {MAX_BODY_BYTES} bytes")
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+    content_type = (headers.get("content-type") or JSON).split(";")[0].strip().lower()
+    if content_type != JSON and not (content_type.startswith("application/") and content_type.endswith("+json")):
+        return UnsupportedMediaType(f"send JSON with Content-Type: application/json, not {content_type}")
+    try:
+        json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as error:
+        return BadRequest(f"the body is not valid JSON: {str(error)[:200]}")
+    return None
+
+
+def lambda_handler(app: APIGatewayRestResolver) -> Callable[[dict, Any], dict]:
+    """The Lambda entry point: request id and logging, body checks, routing, metrics."""
+
+    @metrics.log_metrics
+    def handler(event: dict, context: Any) -> dict:
+        global _lambda_context
+        _lambda_context = context
+        headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+        request_id = headers.get("x-request-id") or (event.get("requestContext") or {}).get("requestId", "")
+        logger.set_correlation_id(request_id)
+        logger.append_keys(route=f"{event.get('httpMethod')} {event.get('resource')}")
+        rejected = _check_body(event)
+        result = _raw_problem(rejected, request_id) if rejected else app.resolve(event, context)
+        result.setdefault("multiValueHeaders", {})["X-Request-Id"] = [request_id]
+        status = int(result.get("statusCode", 500))
+        metrics.add_metric(name=f"Responses{status // 100}xx", unit=MetricUnit.Count, value=1)
+        logger.info("request", extra={"status": status})
+        return result
+
+    return handler
+
+
+def _raw_problem(error: FlareError, request_id: str) -> dict[str, Any]:
+    """A problem answered before routing, in API Gateway's proxy response shape."""
+    response = problem(error, request_id)
+    headers = {"Content-Type": [PROBLEM_JSON]} | {name: [value] for name, value in error.headers.items()}
+    return {
+        "statusCode": response.status_code,
+        "multiValueHeaders": headers,
+        "body": response.body,
+        "isBase64Encoded": False,
+    }
+
+
+# ---- idempotency ----------------------------------------------------------------------------------------
+
+IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+_IN_PROGRESS_WAIT_SECONDS = 10
+
+
+def idempotent(route: str, who: Caller, body: BaseModel | None, action: Callable[[], Response]) -> Response:
+    """Run `action` once per (organisation, route, Idempotency-Key): a repeat within 24 h replays the first
+    response with `Idempotent-Replayed: true`; the same key with another body is a 422. Concurrent repeats
+    wait for the first to finish and then replay it. Without the header, just runs `action`."""
+    key = header("Idempotency-Key")
+    if key is None:
+        return action()
+    if not 1 <= len(key) <= 255 or not key.isprintable():
+        raise ValidationFailed.of("Idempotency-Key", "must be 1 to 255 printable characters")
+
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+    from aws_lambda_powertools.utilities.idempotency.base import IdempotencyHandler
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyPersistenceLayerError,
+        IdempotencyValidationError,
+    )
+
+    from flare import store
+
+    def replay(response: dict, _record: Any) -> dict:
+        response["headers"]["Idempotent-Replayed"] = "true"
+        return response
+
+    def run() -> dict:
+        response = action()
+        if response.status_code >= 500:
+            # Not stored: a retry should run again.
+            raise _Unstored(response)
+        return {"status": response.status_code, "body": response.body, "headers": dict(response.headers)}
+
+    config = IdempotencyConfig(
+        event_key_jmespath="[org, route, key]",
+        payload_validation_jmespath="body",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=IDEMPOTENCY_TTL_SECONDS,
+        response_hook=replay,
+    )
+    if _lambda_context is not None and hasattr(_lambda_context, "get_remaining_time_in_millis"):
+        # An in-progress record then expires when this invocation would time out, so a crash mid-request
+        # does not block the key until the 24 h expiry.
+        config.register_lambda_context(_lambda_context)
+    payload = {"org": who.org_id, "route": route, "key": key, "body": body.model_dump(mode="json") if body else None}
+    deadline = time.monotonic() + _IN_PROGRESS_WAIT_SECONDS
+    while True:
+        try:
+            stored = IdempotencyHandler(
+                function=run,
+                function_payload=payload,
+                config=config,
+                persistence_store=store.idempotency_persistence(),
+                key_prefix=route,
+                function_args=(),
+                function_kwargs={},
+            ).handle()
+            return Response(stored["status"], None, stored["body"], headers=stored["headers"])
+        except _Unstored as unstored:
+            return unstored.response
+        except IdempotencyValidationError:
+            raise ValidationFailed.of("Idempotency-Key", "was already used with a different request body") from None
+        except IdempotencyAlreadyInProgressError:
+            if time.monotonic() > deadline:
+                raise Unavailable("the first request with this Idempotency-Key is still running") from None
+            time.sleep(0.05)
+        except IdempotencyPersistenceLayerError:
+            raise Unavailable("idempotency records are unavailable; retry after a moment") from None
+
+
+class _Unstored(Exception):
+    def __init__(self, response: Response):
+        super().__init__("not stored")
+        self.response = response

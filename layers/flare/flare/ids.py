@@ -1,0 +1,29 @@
+"""Prefixed ULID identifiers: they sort by creation time and say what they are (`inc_01J...`)."""
+
+import re
+from datetime import UTC, datetime
+
+from ulid import ULID
+
+PREFIXES = ("org", "key", "inc", "msg", "svc", "mnt", "met", "int")
+_ULID_PATTERN = "[0-9A-HJKMNP-TV-Z]{26}"
+_ID_PATTERN = re.compile(rf"^({'|'.join(PREFIXES)})_({_ULID_PATTERN})$")
+
+
+def new_id(prefix: str, at: datetime | None = None) -> str:
+    ulid = ULID.from_datetime(at) if at else ULID()
+    return f"{prefix}_{ulid}"
+
+
+def is_id(value: str, prefix: str) -> bool:
+    """True when `value` is a well-formed id of the given kind (malformed ids answer 404, not 500)."""
+    match = _ID_PATTERN.match(value or "")
+    return bool(match) and match.group(1) == prefix
+
+
+def ulid_bound(at: datetime, *, upper: bool) -> str:
+    """The smallest (or largest) ULID string of the millisecond `at`, to turn time ranges into key ranges."""
+    at = at.astimezone(UTC)
+    millis = int(at.timestamp() * 1000)
+    randomness = b"\xff" * 10 if upper else b"\x00" * 10
+    return str(ULID.from_bytes(millis.to_bytes(6, "big") + randomness))

@@ -1,0 +1,353 @@
+"""Incident use cases: each reads what it must, applies the lifecycle rules, and writes all or nothing."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from flare import clock, cursor, store
+from flare.auth import Caller
+from flare.errors import Conflict, NotFound, PreconditionFailed, Unavailable, ValidationFailed
+from flare.ids import is_id, new_id, ulid_bound
+from flare.models import (
+    AffectedServiceOut,
+    CreateIncidentRequest,
+    CreateMessageRequest,
+    Incident,
+    IncidentList,
+    IncidentOut,
+    Message,
+    MessageList,
+    ResolveIncidentRequest,
+    UpdateIncidentRequest,
+)
+from flare.preconditions import check_if_match
+from flare.rules import lifecycle
+from flare.rules.lifecycle import IncidentState, service_impact_change
+from flare.rules.rollup import service_status
+from flare.rules.vocabulary import parse_severity
+
+# Optimistic writes retry this often when another writer got there first (then 503, try again later).
+MAX_ATTEMPTS = 8
+
+
+def _state(incident: Incident) -> IncidentState:
+    return IncidentState(
+        status=incident.status,
+        published=incident.published,
+        severity=incident.severity,
+        affected_services=tuple(incident.affected_services),
+        resolved_at=incident.resolved_at,
+        reopen_count=incident.reopen_count,
+    )
+
+
+def _with_state(incident: Incident, state: IncidentState) -> Incident:
+    return incident.model_copy(
+        update={
+            "status": state.status,
+            "published": state.published,
+            "severity": state.severity,
+            "affected_services": list(state.affected_services),
+            "resolved_at": state.resolved_at,
+            "reopen_count": state.reopen_count,
+        }
+    )
+
+
+def _views(incidents: list[Incident], messages: dict[str, list[Message]] | None = None) -> list[IncidentOut]:
+    """Incidents as the API shows them, each affected service with its current status (one BatchGet for
+    all services of all incidents)."""
+    org_ids = {incident.org_id for incident in incidents}
+    service_ids = [service for incident in incidents for service in incident.affected_services]
+    services = store.get_services(org_ids.pop(), service_ids) if service_ids else {}
+    views = []
+    for incident in incidents:
+        affected = []
+        for service_id in incident.affected_services:
+            service = services.get(service_id)
+            affected.append(
+                AffectedServiceOut(
+                    id=service_id,
+                    name=service.name if service else None,
+                    status=service_status(service.impacts.values()) if service else "unknown",
+                )
+            )
+        views.append(
+            IncidentOut(
+                **incident.model_dump(
+                    exclude={"affected_services", "org_id", "published", "created_by", "dedupe_claimed"}
+                ),
+                lifecycle=lifecycle.lifecycle(incident.status, incident.published),
+                affected_services=affected,
+                messages=messages.get(incident.id) if messages is not None else None,
+            )
+        )
+    return views
+
+
+def _view(incident: Incident, messages: list[Message]) -> IncidentOut:
+    return _views([incident], {incident.id: messages})[0]
+
+
+def _message(caller: Caller, incident_id: str, message_type: str, description: str, at: datetime) -> Message:
+    return Message(
+        id=new_id("msg", at),
+        incident_id=incident_id,
+        type=message_type,
+        description=description,
+        created_at=at,
+        created_by=caller.key_id,
+    )
+
+
+def _service_missing(service_id: str) -> ValidationFailed:
+    return ValidationFailed.of("affected_services", f"no service {service_id} in this organisation")
+
+
+# ---- create -------------------------------------------------------------------------------------------
+
+
+def create_incident(caller: Caller, request: CreateIncidentRequest) -> tuple[IncidentOut, bool]:
+    """The new incident and True; or, while an unresolved incident holds the same (source, external_id),
+    that incident and False."""
+    for _ in range(MAX_ATTEMPTS):
+        now = clock.now()
+        incident_id = new_id("inc", now)
+        status = request.status or "investigating"
+        incident = Incident(
+            id=incident_id,
+            org_id=caller.org_id,
+            title=request.title,
+            description=request.description,
+            severity=request.severity,
+            status=status,
+            published=request.publish,
+            affected_services=request.affected_services,
+            source=request.source,
+            external_id=request.external_id,
+            tags=request.tags,
+            metadata=request.metadata,
+            created_at=now,
+            updated_at=now,
+            started_at=now,
+            published_at=now if request.publish else None,
+            resolved_at=now if status == "resolved" else None,
+            created_by=caller.key_id,
+            dedupe_claimed=bool(request.external_id) and status != "resolved",
+        )
+        initial = request.initial_message
+        messages = [_message(caller, incident_id, initial.type, initial.description, now)] if initial else []
+        try:
+            store.create_incident(incident, messages, service_impact_change(None, _state(incident)))
+            return _view(incident, messages), True
+        except store.DuplicateIncident as duplicate:
+            found = store.get_incident(caller.org_id, duplicate.incident_id)
+            if found:
+                return _view(*found), False
+            # It was deleted or resolved in between: the claim is free again, so try once more.
+        except store.Stale:
+            pass
+        except store.ServiceMissing as missing:
+            raise _service_missing(missing.service_id) from None
+    raise Unavailable("too many concurrent writers on this incident; try again")
+
+
+# ---- read ---------------------------------------------------------------------------------------------
+
+
+def _read(caller: Caller, incident_id: str) -> tuple[Incident, list[Message]]:
+    found = store.get_incident(caller.org_id, incident_id) if is_id(incident_id, "inc") else None
+    if found is None:
+        raise NotFound(f"no incident {incident_id}")
+    return found
+
+
+def get_incident(caller: Caller, incident_id: str) -> IncidentOut:
+    return _view(*_read(caller, incident_id))
+
+
+def list_incidents(
+    caller: Caller,
+    *,
+    status: list[str],
+    severity: str | None,
+    lifecycle_filter: str | None,
+    service: str | None,
+    tag: str | None,
+    created_after: datetime | None,
+    created_before: datetime | None,
+    limit: int,
+    after: str | None,
+) -> IncidentList:
+    conditions, names, values = [], {}, {}
+    if status:
+        names["#status"] = "status"
+        placeholders = []
+        for index, value in enumerate(dict.fromkeys(status)):
+            values[f":status{index}"] = value
+            placeholders.append(f":status{index}")
+        conditions.append(f"#status IN ({', '.join(placeholders)})")
+    if severity:
+        conditions.append("severity = :severity")
+        values[":severity"] = parse_severity(severity)
+    if lifecycle_filter:
+        names["#status"] = "status"
+        values[":resolved"] = "resolved"
+        if lifecycle_filter == "resolved":
+            conditions.append("#status = :resolved")
+        else:
+            conditions.append("#status <> :resolved AND published = :published")
+            values[":published"] = lifecycle_filter == "active"
+    if service:
+        conditions.append("contains(affected_services, :service)")
+        values[":service"] = service
+    if tag:
+        conditions.append("contains(tags, :tag)")
+        values[":tag"] = tag
+    id_range = None
+    if created_after or created_before:
+        low = "inc_" + ulid_bound(created_after, upper=False) if created_after else "inc_"
+        high = "inc_" + ulid_bound(created_before, upper=True) if created_before else "inc_~"
+        id_range = (low, high)
+
+    query = cursor.fingerprint(
+        org=caller.org_id,
+        list="incidents",
+        status=sorted(set(status)),
+        severity=severity,
+        lifecycle=lifecycle_filter,
+        service=service,
+        tag=tag,
+        created_after=created_after,
+        created_before=created_before,
+    )
+    page = store.query_collection(
+        caller.org_id,
+        "INCIDENTS",
+        limit=limit,
+        start=cursor.decode(after, query) if after else None,
+        id_range=id_range,
+        filter_expression=" AND ".join(conditions) or None,
+        names=names or None,
+        values=values or None,
+    )
+    incidents = [store.incident_from_item(item) for item in page.items]
+    return IncidentList(
+        incidents=_views(incidents) if incidents else [],
+        next_cursor=cursor.encode(page.next_position, query) if page.next_position else None,
+    )
+
+
+def list_messages(caller: Caller, incident_id: str, *, limit: int, after: str | None) -> MessageList:
+    _read(caller, incident_id)
+    query = cursor.fingerprint(org=caller.org_id, list="messages", incident=incident_id)
+    page = store.list_messages(
+        caller.org_id, incident_id, limit=limit, start=cursor.decode(after, query) if after else None
+    )
+    return MessageList(
+        messages=[Message.model_validate(item) for item in page.items],
+        next_cursor=cursor.encode(page.next_position, query) if page.next_position else None,
+    )
+
+
+# ---- change -------------------------------------------------------------------------------------------
+
+# A change takes the incident (and its newest messages) as read, and returns the incident as it should be
+# plus the messages it adds; returning the same incident object means "nothing to do".
+Change = Callable[[Incident, datetime], tuple[Incident, list[Message]]]
+
+
+def _change(caller: Caller, incident_id: str, change: Change, *, if_match: str | None = None) -> IncidentOut:
+    """Read, apply `change`, write conditionally on the version read; retry when another writer won (or 412
+    when the client pinned the version with If-Match)."""
+    for _ in range(MAX_ATTEMPTS):
+        before, messages = _read(caller, incident_id)
+        check_if_match(if_match, before.version)
+        now = clock.now()
+        after, new_messages = change(before, now)
+        if after is before:
+            return _view(before, messages)
+        after = after.model_copy(update={"version": before.version + 1, "updated_at": now})
+        impact = service_impact_change(_state(before), _state(after))
+        try:
+            written = store.save_incident(before, after, new_messages, impact)
+        except store.Stale:
+            if if_match is not None:
+                raise PreconditionFailed("the incident changed since it was read; fetch it and retry") from None
+            continue
+        except store.ServiceMissing as missing:
+            raise _service_missing(missing.service_id) from None
+        return _view(written, list(reversed(new_messages)) + messages)
+    raise Unavailable("too many concurrent writers on this incident; try again")
+
+
+def update_incident(
+    caller: Caller, incident_id: str, request: UpdateIncidentRequest, *, if_match: str | None
+) -> IncidentOut:
+    fields = request.model_dump(exclude_unset=True, exclude={"status", "message"})
+
+    def apply(incident: Incident, now: datetime) -> tuple[Incident, list[Message]]:
+        changed = {name: value for name, value in fields.items() if getattr(incident, name) != value}
+        after = incident.model_copy(update=changed) if changed else incident
+        messages = []
+        if request.message is not None:
+            message_type = request.status or "update"
+            messages.append(_message(caller, incident.id, message_type, request.message, now))
+            state = lifecycle.apply_message(_state(after), message_type, now)
+            after = _with_state(after.model_copy(), state)
+        return after, messages
+
+    return _change(caller, incident_id, apply, if_match=if_match)
+
+
+def add_message(caller: Caller, incident_id: str, request: CreateMessageRequest) -> Message:
+    """Post a timeline message. The common case (a non-resolving message on an unresolved incident) is one
+    blind conditional write; resolving or reopening reads the incident first."""
+    if not is_id(incident_id, "inc"):
+        raise NotFound(f"no incident {incident_id}")
+    now = clock.now()
+    message = _message(caller, incident_id, request.type, request.description, now)
+    if request.type != "resolved" and store.append_message(caller.org_id, message, now):
+        return message
+
+    def apply(incident: Incident, now: datetime) -> tuple[Incident, list[Message]]:
+        state = lifecycle.apply_message(_state(incident), request.type, now)
+        return _with_state(incident.model_copy(), state), [message]
+
+    _change(caller, incident_id, apply)
+    return message
+
+
+def publish_incident(caller: Caller, incident_id: str) -> IncidentOut:
+    """Draft → active. Publishing an active incident changes nothing; a resolved draft cannot be published."""
+
+    def apply(incident: Incident, now: datetime) -> tuple[Incident, list[Message]]:
+        if incident.published:
+            return incident, []
+        if incident.status == "resolved":
+            raise Conflict("the incident is resolved; reopen it with a message before publishing it")
+        return incident.model_copy(update={"published": True, "published_at": now}), []
+
+    return _change(caller, incident_id, apply)
+
+
+def resolve_incident(caller: Caller, incident_id: str, request: ResolveIncidentRequest) -> IncidentOut:
+    """Resolve with a `resolved` timeline message. Resolving a resolved incident changes nothing."""
+
+    def apply(incident: Incident, now: datetime) -> tuple[Incident, list[Message]]:
+        if incident.status == "resolved":
+            return incident, []
+        state = lifecycle.set_status(_state(incident), "resolved", now)
+        return _with_state(incident, state), [_message(caller, incident.id, "resolved", request.description, now)]
+
+    return _change(caller, incident_id, apply)
+
+
+def delete_incident(caller: Caller, incident_id: str) -> None:
+    for _ in range(MAX_ATTEMPTS):
+        incident, _messages = _read(caller, incident_id)
+        try:
+            store.delete_incident(incident, service_impact_change(_state(incident), None))
+            return
+        except store.Stale:
+            continue
+    raise Unavailable("too many concurrent writers on this incident; try again")

@@ -1,0 +1,319 @@
+"""Pydantic models: request bodies (strict: unknown fields are errors), stored records and responses."""
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from flare.clock import iso
+from flare.rules.vocabulary import parse_message_type, parse_severity, parse_status
+
+# Documented limits (README, "Limits").
+MAX_METADATA_BYTES = 8192
+MAX_METADATA_DEPTH = 8
+MAX_AFFECTED_SERVICES = 20
+MAX_TAGS = 20
+MAX_DESCRIPTION = 10_000
+
+Scope = Literal["read:incidents", "write:incidents", "write:maintenances", "admin"]
+Severity = Annotated[Literal["critical", "major", "minor", "low", "maintenance"], BeforeValidator(parse_severity)]
+Status = Annotated[Literal["investigating", "identified", "monitoring", "resolved"], BeforeValidator(parse_status)]
+MessageType = Annotated[
+    Literal["investigating", "identified", "monitoring", "resolved", "update"],
+    BeforeValidator(parse_message_type),
+]
+Lifecycle = Literal["draft", "active", "resolved"]
+ServiceStatus = Literal["operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"]
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION)]
+MessageText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+ServiceId = Annotated[str, StringConstraints(pattern=r"^svc_[0-9A-HJKMNP-TV-Z]{26}$")]
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+def _bounded_metadata(value: dict[str, Any]) -> dict[str, Any]:
+    def depth(node: Any) -> int:
+        if isinstance(node, dict):
+            return 1 + max(map(depth, node.values()), default=0)
+        if isinstance(node, list):
+            return 1 + max(map(depth, node), default=0)
+        return 0
+
+    if depth(value) > MAX_METADATA_DEPTH:
+        raise ValueError(f"must be nested at most {MAX_METADATA_DEPTH} levels deep")
+    if len(json.dumps(value, ensure_ascii=False).encode()) > MAX_METADATA_BYTES:
+        raise ValueError(f"must be at most {MAX_METADATA_BYTES} bytes as JSON")
+    return value
+
+
+Metadata = Annotated[dict[str, Any], AfterValidator(_bounded_metadata)]
+ServiceIds = Annotated[list[ServiceId], Field(max_length=MAX_AFFECTED_SERVICES), AfterValidator(_unique)]
+Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS), AfterValidator(_unique)]
+Timestamp = Annotated[
+    AwareDatetime, AfterValidator(lambda at: at.astimezone(UTC)), PlainSerializer(iso, return_type=str)
+]
+
+
+class RequestModel(BaseModel):
+    # Unknown fields are errors: a typo must not pass silently.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+# ---- requests -------------------------------------------------------------------------------------------
+
+
+class MessageInput(RequestModel):
+    type: MessageType
+    description: MessageText
+
+
+class CreateIncidentRequest(RequestModel):
+    title: Title
+    description: Description = ""
+    severity: Severity = "minor"
+    status: Status | None = Field(None, description="Defaults to the initial message's type, else investigating")
+    affected_services: ServiceIds = []
+    publish: bool = Field(False, description="Publish at once (lifecycle active) instead of filing a draft")
+    initial_message: MessageInput | None = None
+    source: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    external_id: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
+    tags: Tags = []
+    metadata: Metadata = {}
+
+    @field_validator("initial_message")
+    @classmethod
+    def _agrees_with_status(cls, message: MessageInput | None, info: ValidationInfo) -> MessageInput | None:
+        status = info.data.get("status")
+        if message and message.type != "update" and status and status != message.type:
+            raise ValueError(f"type {message.type!r} disagrees with status {status!r}")
+        return message
+
+    @model_validator(mode="after")
+    def _status_from_initial_message(self) -> "CreateIncidentRequest":
+        if self.status is None:
+            message = self.initial_message
+            self.status = message.type if message and message.type != "update" else "investigating"
+        return self
+
+
+class UpdateIncidentRequest(RequestModel):
+    title: Title | None = None
+    description: Description | None = None
+    severity: Severity | None = None
+    affected_services: ServiceIds | None = None
+    tags: Tags | None = None
+    metadata: Metadata | None = None
+    status: Status | None = None
+    message: MessageText | None = Field(
+        None,
+        validate_default=True,
+        description="Timeline message: required with status; alone, it is posted as an `update`",
+    )
+
+    @field_validator("title", "description", "severity", "affected_services", "tags", "metadata", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Omit a field to leave it unchanged; null would silently erase it.
+        if value is None:
+            raise ValueError("cannot be null (omit the field to leave it unchanged)")
+        return value
+
+    @field_validator("message")
+    @classmethod
+    def _required_with_status(cls, message: str | None, info: ValidationInfo) -> str | None:
+        if message is None and info.data.get("status") is not None:
+            raise ValueError("is required when status changes")
+        return message
+
+
+class CreateMessageRequest(RequestModel):
+    type: MessageType
+    description: MessageText
+
+
+class ResolveIncidentRequest(RequestModel):
+    description: MessageText = "This incident has been resolved."
+
+
+class CreateServiceRequest(RequestModel):
+    name: Name
+    description: Description = ""
+
+
+class UpdateServiceRequest(RequestModel):
+    name: Name | None = None
+    description: Description | None = None
+
+    @field_validator("name", "description", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null (omit the field to leave it unchanged)")
+        return value
+
+
+class CreateApiKeyRequest(RequestModel):
+    name: Name
+    scopes: Annotated[list[Scope], Field(min_length=1), AfterValidator(_unique)]
+
+
+# ---- stored records (what the store reads and writes) ---------------------------------------------------
+
+
+class Message(BaseModel):
+    id: str
+    incident_id: str
+    type: MessageType
+    description: str
+    created_at: Timestamp
+    created_by: str | None = Field(None, description="Id of the API key that posted it")
+
+
+class Incident(BaseModel):
+    id: str
+    org_id: str
+    title: str
+    description: str
+    severity: Severity
+    status: Status
+    published: bool
+    affected_services: list[str]
+    source: str | None = None
+    external_id: str | None = None
+    tags: list[str]
+    metadata: dict[str, Any]
+    reopen_count: int = 0
+    version: int = 1
+    created_at: Timestamp
+    updated_at: Timestamp
+    started_at: Timestamp
+    published_at: Timestamp | None = None
+    resolved_at: Timestamp | None = None
+    created_by: str | None = None
+    # Whether this incident holds its (source, external_id) dedupe claim (internal, never shown).
+    dedupe_claimed: bool = False
+
+
+class Service(BaseModel):
+    id: str
+    org_id: str
+    name: str
+    description: str
+    # Severity of each active incident affecting the service, by incident id (see rules.rollup).
+    impacts: dict[str, str] = {}
+    version: int = 1
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class ApiKey(BaseModel):
+    id: str
+    org_id: str
+    name: str
+    scopes: list[Scope]
+    secret_hash: str
+    created_at: Timestamp
+    revoked_at: Timestamp | None = None
+    created_by: str | None = None
+
+
+class Organisation(BaseModel):
+    id: str
+    name: str
+    created_at: Timestamp
+
+
+# ---- responses -------------------------------------------------------------------------------------------
+
+
+class AffectedServiceOut(BaseModel):
+    id: str
+    name: str | None = Field(None, description="None when the service has been deleted")
+    status: ServiceStatus | Literal["unknown"]
+
+
+class IncidentOut(BaseModel):
+    id: str
+    title: str
+    description: str
+    severity: Severity
+    status: Status
+    lifecycle: Lifecycle
+    affected_services: list[AffectedServiceOut]
+    source: str | None
+    external_id: str | None
+    tags: list[str]
+    metadata: dict[str, Any]
+    reopen_count: int
+    version: int
+    created_at: Timestamp
+    updated_at: Timestamp
+    started_at: Timestamp
+    published_at: Timestamp | None
+    resolved_at: Timestamp | None
+    messages: list[Message] | None = Field(
+        None, description="Newest first, at most 100 (all pages: GET .../messages); absent in lists"
+    )
+
+
+class IncidentList(BaseModel):
+    incidents: list[IncidentOut]
+    next_cursor: str | None
+
+
+class MessageList(BaseModel):
+    messages: list[Message]
+    next_cursor: str | None
+
+
+class ServiceOut(BaseModel):
+    id: str
+    name: str
+    description: str
+    status: ServiceStatus
+    active_incidents: list[str] = Field(description="Ids of the active incidents affecting the service")
+    version: int
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class ServiceList(BaseModel):
+    services: list[ServiceOut]
+    next_cursor: str | None
+
+
+class ApiKeyOut(BaseModel):
+    id: str
+    name: str
+    scopes: list[Scope]
+    created_at: Timestamp
+    revoked_at: Timestamp | None
+    key: str | None = Field(None, description="The full key, shown only in the response that creates it")
+
+
+class ApiKeyList(BaseModel):
+    api_keys: list[ApiKeyOut]
+    next_cursor: str | None
+
+
+def utc(at: datetime) -> datetime:
+    return at.astimezone(UTC)

@@ -1,0 +1,83 @@
+"""Organisations (tenants) and their API keys."""
+
+from dataclasses import dataclass
+
+from flare import auth, clock, cursor, store
+from flare.auth import Caller
+from flare.errors import NotFound
+from flare.ids import is_id, new_id
+from flare.models import ApiKey, ApiKeyList, ApiKeyOut, CreateApiKeyRequest, Organisation
+
+# The first key of an organisation can do everything.
+BOOTSTRAP_SCOPES = ["admin", "write:incidents", "write:maintenances", "read:incidents"]
+
+
+@dataclass(frozen=True)
+class CreatedOrganisation:
+    organisation_id: str
+    name: str
+    api_key: str
+
+
+def create_organisation(name: str, *, api_key: str | None = None) -> CreatedOrganisation:
+    """A new organisation with its first (all-scopes) API key; `api_key` pins the key's value (dev stacks)."""
+    if api_key:
+        key_id, secret = auth.split_key(api_key)
+        full_key = api_key
+    else:
+        key_id, secret, full_key = auth.new_key()
+    now = clock.now()
+    org = Organisation(id=new_id("org", now), name=name, created_at=now)
+    key = ApiKey(
+        id=key_id,
+        org_id=org.id,
+        name=f"{name} bootstrap admin key",
+        scopes=BOOTSTRAP_SCOPES,
+        secret_hash=auth.hash_secret(secret),
+        created_at=now,
+    )
+    store.create_organisation(org, key)
+    return CreatedOrganisation(organisation_id=org.id, name=name, api_key=full_key)
+
+
+def _out(key: ApiKey, full_key: str | None = None) -> ApiKeyOut:
+    return ApiKeyOut(
+        id=key.id,
+        name=key.name,
+        scopes=key.scopes,
+        created_at=key.created_at,
+        revoked_at=key.revoked_at,
+        key=full_key,
+    )
+
+
+def create_api_key(caller: Caller, request: CreateApiKeyRequest) -> ApiKeyOut:
+    key_id, secret, full_key = auth.new_key()
+    key = ApiKey(
+        id=key_id,
+        org_id=caller.org_id,
+        name=request.name,
+        scopes=request.scopes,
+        secret_hash=auth.hash_secret(secret),
+        created_at=clock.now(),
+        created_by=caller.key_id,
+    )
+    store.put_api_key(key)
+    return _out(key, full_key)
+
+
+def list_api_keys(caller: Caller, *, limit: int, after: str | None) -> ApiKeyList:
+    query = cursor.fingerprint(org=caller.org_id, list="api_keys")
+    page = store.query_collection(
+        caller.org_id, "KEYS", limit=limit, start=cursor.decode(after, query) if after else None
+    )
+    return ApiKeyList(
+        api_keys=[_out(ApiKey.model_validate(item)) for item in page.items],
+        next_cursor=cursor.encode(page.next_position, query) if page.next_position else None,
+    )
+
+
+def revoke_api_key(caller: Caller, key_id: str) -> None:
+    """Revoke a key of the caller's organisation (idempotent); another organisation's key is not found."""
+    if not is_id(key_id, "key") or store.revoke_api_key(caller.org_id, key_id, clock.now()) is None:
+        raise NotFound(f"no API key {key_id}")

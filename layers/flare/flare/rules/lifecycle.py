@@ -1,0 +1,81 @@
+"""The incident lifecycle: how status, publication and timeline messages move an incident.
+
+An incident is `draft` until published, `active` once published and unresolved, and `resolved` once its
+status is resolved (whether or not it was ever published). Lifecycle is derived, never stored apart.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class IncidentState:
+    """The part of an incident that the lifecycle rules read and change."""
+
+    status: str
+    published: bool
+    severity: str
+    affected_services: tuple[str, ...]
+    resolved_at: datetime | None = None
+    reopen_count: int = 0
+
+
+def lifecycle(status: str, published: bool) -> str:
+    if status == "resolved":
+        return "resolved"
+    return "active" if published else "draft"
+
+
+def impacts_services(state: IncidentState) -> bool:
+    """Only published, unresolved incidents count towards their services' status."""
+    return lifecycle(state.status, state.published) == "active"
+
+
+def set_status(state: IncidentState, status: str, at: datetime) -> IncidentState:
+    """Move to `status`: resolving stamps resolved_at; leaving resolved is a reopen."""
+    if status == state.status:
+        return state
+    if status == "resolved":
+        return replace(state, status="resolved", resolved_at=at)
+    if state.status == "resolved":
+        return replace(state, status=status, resolved_at=None, reopen_count=state.reopen_count + 1)
+    return replace(state, status=status)
+
+
+def apply_message(state: IncidentState, message_type: str, at: datetime) -> IncidentState:
+    """A timeline message of `message_type` posted at `at`.
+
+    `update` changes nothing but the timeline; a status type moves the incident to that status, so a
+    non-resolved message on a resolved incident reopens it. An `update` on a resolved incident stays a note:
+    only a message that says the incident is being worked on again reopens it.
+    """
+    if message_type == "update":
+        return state
+    return set_status(state, message_type, at)
+
+
+def publish(state: IncidentState) -> IncidentState:
+    return replace(state, published=True)
+
+
+@dataclass(frozen=True)
+class ServiceImpactChange:
+    """What an incident change does to its services' impact maps: set these severities, remove these."""
+
+    set: dict[str, str]
+    remove: frozenset[str]
+
+    @property
+    def empty(self) -> bool:
+        return not self.set and not self.remove
+
+
+def service_impact_change(before: IncidentState | None, after: IncidentState | None) -> ServiceImpactChange:
+    """The impact writes that take services from `before` to `after` (None: the incident does not exist).
+
+    Services whose recorded severity is already right are left alone, so an unrelated edit writes nothing.
+    """
+    old = dict.fromkeys(before.affected_services, before.severity) if before and impacts_services(before) else {}
+    new = dict.fromkeys(after.affected_services, after.severity) if after and impacts_services(after) else {}
+    to_set = {service: severity for service, severity in new.items() if old.get(service) != severity}
+    return ServiceImpactChange(set=to_set, remove=frozenset(old.keys() - new.keys()))

@@ -1,0 +1,92 @@
+"""Services: the things incidents affect. Their status is computed (rules.rollup), never set."""
+
+from flare import clock, cursor, store
+from flare.auth import Caller
+from flare.errors import Conflict, NotFound, PreconditionFailed
+from flare.ids import is_id, new_id
+from flare.models import CreateServiceRequest, Service, ServiceList, ServiceOut, UpdateServiceRequest
+from flare.preconditions import check_if_match
+from flare.rules.rollup import service_status
+
+
+def service_out(service: Service) -> ServiceOut:
+    return ServiceOut(
+        id=service.id,
+        name=service.name,
+        description=service.description,
+        status=service_status(service.impacts.values()),
+        active_incidents=sorted(service.impacts),
+        version=service.version,
+        created_at=service.created_at,
+        updated_at=service.updated_at,
+    )
+
+
+def _name_taken(name: str) -> Conflict:
+    return Conflict(f"a service named {name!r} already exists")
+
+
+def create_service(caller: Caller, request: CreateServiceRequest) -> ServiceOut:
+    now = clock.now()
+    service = Service(
+        id=new_id("svc", now),
+        org_id=caller.org_id,
+        name=request.name,
+        description=request.description,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        store.create_service(service)
+    except store.NameTaken:
+        raise _name_taken(request.name) from None
+    return service_out(service)
+
+
+def _get(caller: Caller, service_id: str) -> Service:
+    service = store.get_service(caller.org_id, service_id) if is_id(service_id, "svc") else None
+    if service is None:
+        raise NotFound(f"no service {service_id}")
+    return service
+
+
+def get_service(caller: Caller, service_id: str) -> ServiceOut:
+    return service_out(_get(caller, service_id))
+
+
+def list_services(caller: Caller, *, limit: int, after: str | None) -> ServiceList:
+    query = cursor.fingerprint(org=caller.org_id, list="services")
+    page = store.query_collection(
+        caller.org_id, "SERVICES", limit=limit, start=cursor.decode(after, query) if after else None
+    )
+    return ServiceList(
+        services=[service_out(Service.model_validate(item)) for item in page.items],
+        next_cursor=cursor.encode(page.next_position, query) if page.next_position else None,
+    )
+
+
+def update_service(caller: Caller, service_id: str, request: UpdateServiceRequest, if_match: str | None) -> ServiceOut:
+    before = _get(caller, service_id)
+    check_if_match(if_match, before.version)
+    changes = request.model_dump(exclude_unset=True)
+    if all(getattr(before, field) == value for field, value in changes.items()):
+        return service_out(before)
+    after = before.model_copy(update=changes | {"version": before.version + 1, "updated_at": clock.now()})
+    try:
+        store.update_service(before, after)
+    except store.NameTaken:
+        raise _name_taken(after.name) from None
+    except store.ConditionFailed:
+        raise PreconditionFailed("the service changed since it was read; fetch it and try again") from None
+    return service_out(after)
+
+
+def delete_service(caller: Caller, service_id: str) -> None:
+    service = _get(caller, service_id)
+    try:
+        store.delete_service(service)
+    except store.ServiceBusy:
+        raise Conflict(
+            f"service {service_id} is affected by active incidents ({', '.join(sorted(service.impacts))}); "
+            "resolve them or remove the service from them first"
+        ) from None

@@ -1,0 +1,721 @@
+"""The store: the only code that talks to DynamoDB.
+
+One table, single-table design (docs/data-model.md has the picture):
+
+    PK                                   SK              what
+    ORG#<org>                            ORG             organisation
+    KEY#<key>                            KEY             API key         GSI1: ORG#<org>#KEYS / <key>
+    ORG#<org>#INC#<inc>                  INCIDENT        incident        GSI1: ORG#<org>#INCIDENTS / <inc>
+    ORG#<org>#INC#<inc>                  #MSG#<msg>      timeline message
+    ORG#<org>#DEDUPE#<digest>            DEDUPE          (source, external_id) held by an unresolved incident
+    ORG#<org>#SVC#<svc>                  SERVICE         service         GSI1: ORG#<org>#SERVICES / <svc>
+    ORG#<org>#SVCNAME#<name>             SERVICE_NAME    a service name, held by one service
+    IDEMPOTENCY#<function>               <digest>        Powertools idempotency records (TTL)
+
+'#' sorts before letters, so a descending Query of an incident's partition returns the incident first and
+then its newest messages: get-incident-with-messages is one Query. Every key embeds the organisation
+(API keys carry it in the item), so another organisation's id simply is not found.
+"""
+
+import hashlib
+import json
+import os
+import random
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+
+from flare.clock import iso
+from flare.models import ApiKey, Incident, Message, Organisation, Service
+from flare.rules.lifecycle import ServiceImpactChange
+
+INCIDENT_SK = "INCIDENT"
+MESSAGE_SK_PREFIX = "#MSG#"
+SERVICE_SK = "SERVICE"
+GSI1 = "GSI1"
+MAX_TRANSACTION_RETRIES = 5
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+_client = None
+
+
+def client():
+    """The DynamoDB client, created once per process (creation costs ~450 ms; reuse across invocations)."""
+    global _client
+    if _client is None:
+        _client = boto3.client(
+            "dynamodb",
+            endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
+            config=Config(
+                retries={"mode": "standard", "max_attempts": 4},
+                connect_timeout=2,
+                read_timeout=5,
+                tcp_keepalive=True,
+            ),
+        )
+    return _client
+
+
+def reset_client() -> None:
+    """Forget the client (tests that point the store at another endpoint)."""
+    global _client
+    _client = None
+
+
+def table_name() -> str:
+    return os.environ["TABLE_NAME"]
+
+
+# ---- keys ---------------------------------------------------------------------------------------------
+
+
+def org_pk(org_id: str) -> str:
+    return f"ORG#{org_id}"
+
+
+def incident_pk(org_id: str, incident_id: str) -> str:
+    return f"ORG#{org_id}#INC#{incident_id}"
+
+
+def service_pk(org_id: str, service_id: str) -> str:
+    return f"ORG#{org_id}#SVC#{service_id}"
+
+
+def service_name_pk(org_id: str, name: str) -> str:
+    return f"ORG#{org_id}#SVCNAME#{name.casefold()}"
+
+
+def dedupe_pk(org_id: str, source: str | None, external_id: str) -> str:
+    digest = hashlib.sha256(f"{source or ''}\0{external_id}".encode()).hexdigest()
+    return f"ORG#{org_id}#DEDUPE#{digest}"
+
+
+def list_pk(org_id: str, collection: str) -> str:
+    return f"ORG#{org_id}#{collection}"
+
+
+# ---- item codec ---------------------------------------------------------------------------------------
+
+
+def _to_item(attributes: dict[str, Any]) -> dict[str, Any]:
+    return {name: _serializer.serialize(value) for name, value in attributes.items() if value is not None}
+
+
+def _from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: _deserializer.deserialize(value) for name, value in item.items()}
+
+
+def _record(model) -> dict[str, Any]:
+    """A model as stored attributes: timestamps as RFC 3339 strings, None left out."""
+    return {k: v for k, v in model.model_dump(mode="json").items() if v is not None}
+
+
+def _incident_item(incident: Incident) -> dict[str, Any]:
+    attributes = _record(incident)
+    attributes["metadata"] = json.dumps(incident.metadata, separators=(",", ":"))
+    return attributes | {
+        "PK": incident_pk(incident.org_id, incident.id),
+        "SK": INCIDENT_SK,
+        "GSI1PK": list_pk(incident.org_id, "INCIDENTS"),
+        "GSI1SK": incident.id,
+        "kind": "incident",
+    }
+
+
+def _incident(attributes: dict[str, Any]) -> Incident:
+    attributes = dict(attributes)
+    attributes["metadata"] = json.loads(attributes.get("metadata") or "{}")
+    return Incident.model_validate(attributes)
+
+
+def _message_item(org_id: str, message: Message) -> dict[str, Any]:
+    return _record(message) | {
+        "PK": incident_pk(org_id, message.incident_id),
+        "SK": MESSAGE_SK_PREFIX + message.id,
+        "kind": "message",
+    }
+
+
+def _service_item(service: Service) -> dict[str, Any]:
+    return _record(service) | {
+        "PK": service_pk(service.org_id, service.id),
+        "SK": SERVICE_SK,
+        "GSI1PK": list_pk(service.org_id, "SERVICES"),
+        "GSI1SK": service.id,
+        "kind": "service",
+    }
+
+
+def _api_key_item(key: ApiKey) -> dict[str, Any]:
+    return _record(key) | {
+        "PK": f"KEY#{key.id}",
+        "SK": "KEY",
+        "GSI1PK": list_pk(key.org_id, "KEYS"),
+        "GSI1SK": key.id,
+        "kind": "api_key",
+    }
+
+
+def _key(pk: str, sk: str) -> dict[str, Any]:
+    return {"PK": {"S": pk}, "SK": {"S": sk}}
+
+
+# ---- errors the domain acts on ------------------------------------------------------------------------
+
+
+class ConditionFailed(Exception):
+    """A conditional write lost: `index` is the transaction item whose condition failed."""
+
+    def __init__(self, index: int | None, item: dict[str, Any] | None = None):
+        super().__init__(f"condition failed on item {index}")
+        self.index = index
+        self.item = _from_item(item) if item else None
+
+
+def _transact(items: list[dict[str, Any]]) -> None:
+    """One TransactWriteItems. A failed condition raises ConditionFailed naming the item; a conflict with
+    another transaction in flight (DynamoDB answers TransactionConflict) is retried with jittered backoff."""
+    for attempt in range(MAX_TRANSACTION_RETRIES + 1):
+        try:
+            client().transact_write_items(TransactItems=items)
+            return
+        except client().exceptions.TransactionCanceledException as error:
+            reasons = error.response.get("CancellationReasons", [])
+            for index, reason in enumerate(reasons):
+                if reason.get("Code") == "ConditionalCheckFailed":
+                    raise ConditionFailed(index, reason.get("Item")) from None
+            conflicted = any(reason.get("Code") == "TransactionConflict" for reason in reasons)
+            if not conflicted or attempt == MAX_TRANSACTION_RETRIES:
+                raise
+            time.sleep(random.uniform(0, 0.02 * 2**attempt))
+
+
+def _put(item: dict[str, Any], condition: str | None = None, **extra: Any) -> dict[str, Any]:
+    put: dict[str, Any] = {"TableName": table_name(), "Item": _to_item(item)}
+    if condition:
+        put["ConditionExpression"] = condition
+    return {"Put": put | extra}
+
+
+def _delete(pk: str, sk: str, condition: str | None = None, **extra: Any) -> dict[str, Any]:
+    delete: dict[str, Any] = {"TableName": table_name(), "Key": _key(pk, sk)}
+    if condition:
+        delete["ConditionExpression"] = condition
+    return {"Delete": delete | extra}
+
+
+def _values(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: _serializer.serialize(value) for name, value in values.items()}
+
+
+def idempotency_persistence():
+    """Powertools' idempotency records, kept in this table under PK `IDEMPOTENCY` with TTL `expires_at`."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    return DynamoDBPersistenceLayer(
+        table_name=table_name(),
+        key_attr="PK",
+        sort_key_attr="SK",
+        static_pk_value="IDEMPOTENCY",
+        expiry_attr="expires_at",
+        boto3_client=client(),
+    )
+
+
+# ---- organisations and API keys -----------------------------------------------------------------------
+
+
+def create_organisation(org: Organisation, first_key: ApiKey) -> None:
+    _transact(
+        [
+            _put(
+                _record(org) | {"PK": org_pk(org.id), "SK": "ORG", "kind": "organisation"}, "attribute_not_exists(PK)"
+            ),
+            _put(_api_key_item(first_key), "attribute_not_exists(PK)"),
+        ]
+    )
+
+
+def put_api_key(key: ApiKey) -> None:
+    client().put_item(
+        TableName=table_name(), Item=_to_item(_api_key_item(key)), ConditionExpression="attribute_not_exists(PK)"
+    )
+
+
+def get_api_key(key_id: str) -> ApiKey | None:
+    response = client().get_item(TableName=table_name(), Key=_key(f"KEY#{key_id}", "KEY"))
+    item = response.get("Item")
+    return ApiKey.model_validate(_from_item(item)) if item else None
+
+
+def revoke_api_key(org_id: str, key_id: str, at: datetime) -> ApiKey | None:
+    """Mark the key revoked (first revocation time kept). None when the organisation has no such key."""
+    try:
+        response = client().update_item(
+            TableName=table_name(),
+            Key=_key(f"KEY#{key_id}", "KEY"),
+            UpdateExpression="SET revoked_at = if_not_exists(revoked_at, :at)",
+            ConditionExpression="org_id = :org",
+            ExpressionAttributeValues=_values({":at": iso(at), ":org": org_id}),
+            ReturnValues="ALL_NEW",
+        )
+    except client().exceptions.ConditionalCheckFailedException:
+        return None
+    return ApiKey.model_validate(_from_item(response["Attributes"]))
+
+
+# ---- lists --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_position: dict[str, str] | None
+
+
+def _position(attributes: dict[str, Any]) -> dict[str, str]:
+    return {name: attributes[name] for name in ("PK", "SK", "GSI1PK", "GSI1SK")}
+
+
+def query_collection(
+    org_id: str,
+    collection: str,
+    *,
+    limit: int,
+    start: dict[str, str] | None = None,
+    id_range: tuple[str, str] | None = None,
+    filter_expression: str | None = None,
+    names: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    max_items_read: int = 1000,
+) -> Page:
+    """Newest-first page of an organisation's collection on GSI1 (a Query; cost bounded by the page, not
+    the table). With a filter, reads on until the page is full or `max_items_read` items were examined, and
+    then may return a short page with a cursor: DynamoDB filters after reading."""
+    key_condition = "GSI1PK = :pk"
+    expression_values: dict[str, Any] = {":pk": list_pk(org_id, collection)} | (values or {})
+    if id_range:
+        key_condition += " AND GSI1SK BETWEEN :lo AND :hi"
+        expression_values |= {":lo": id_range[0], ":hi": id_range[1]}
+    request: dict[str, Any] = {
+        "TableName": table_name(),
+        "IndexName": GSI1,
+        "KeyConditionExpression": key_condition,
+        "ExpressionAttributeValues": _values(expression_values),
+        "ScanIndexForward": False,
+    }
+    if filter_expression:
+        request["FilterExpression"] = filter_expression
+    if names:
+        request["ExpressionAttributeNames"] = names
+    if start:
+        request["ExclusiveStartKey"] = _to_item(start)
+
+    found: list[dict[str, Any]] = []
+    examined = 0
+    while True:
+        # One more than the page, so that a full last page is not followed by an empty one.
+        request["Limit"] = (limit + 1 - len(found)) if not filter_expression else max(limit + 1, 100)
+        response = client().query(**request)
+        found += [_from_item(item) for item in response.get("Items", [])]
+        examined += response.get("ScannedCount", 0)
+        last = response.get("LastEvaluatedKey")
+        if len(found) > limit:
+            return Page(found[:limit], _position(found[limit - 1]))
+        if not last:
+            return Page(found, None)
+        if examined >= max_items_read:
+            return Page(found, _from_item(last))
+        request["ExclusiveStartKey"] = last
+
+
+# ---- services -----------------------------------------------------------------------------------------
+
+
+class NameTaken(Exception):
+    pass
+
+
+def create_service(service: Service) -> None:
+    try:
+        _transact(
+            [
+                _put(_service_item(service), "attribute_not_exists(PK)"),
+                _put(
+                    {
+                        "PK": service_name_pk(service.org_id, service.name),
+                        "SK": "SERVICE_NAME",
+                        "service_id": service.id,
+                    },
+                    "attribute_not_exists(PK)",
+                ),
+            ]
+        )
+    except ConditionFailed as failure:
+        if failure.index == 1:
+            raise NameTaken(service.name) from None
+        raise
+
+
+def get_service(org_id: str, service_id: str) -> Service | None:
+    response = client().get_item(TableName=table_name(), Key=_key(service_pk(org_id, service_id), SERVICE_SK))
+    item = response.get("Item")
+    return Service.model_validate(_from_item(item)) if item else None
+
+
+def get_services(org_id: str, service_ids: Iterable[str]) -> dict[str, Service]:
+    """The organisation's services with these ids (missing ones left out), in one BatchGetItem."""
+    ids = list(dict.fromkeys(service_ids))
+    found: dict[str, Service] = {}
+    keys = [_key(service_pk(org_id, service_id), SERVICE_SK) for service_id in ids]
+    attempt = 0
+    while keys:
+        response = client().batch_get_item(RequestItems={table_name(): {"Keys": keys}})
+        for item in response["Responses"].get(table_name(), []):
+            service = Service.model_validate(_from_item(item))
+            found[service.id] = service
+        keys = response.get("UnprocessedKeys", {}).get(table_name(), {}).get("Keys", [])
+        if keys:
+            attempt += 1
+            time.sleep(random.uniform(0, 0.02 * 2 ** min(attempt, 5)))
+    return found
+
+
+def update_service(before: Service, after: Service) -> None:
+    """Write the edited service if nobody changed it since `before` was read; a rename moves the name."""
+    items = [
+        {
+            "Update": {
+                "TableName": table_name(),
+                "Key": _key(service_pk(after.org_id, after.id), SERVICE_SK),
+                "UpdateExpression": "SET #name = :name, description = :description, version = :next, "
+                "updated_at = :updated_at",
+                "ConditionExpression": "version = :version",
+                "ExpressionAttributeNames": {"#name": "name"},
+                "ExpressionAttributeValues": _values(
+                    {
+                        ":name": after.name,
+                        ":description": after.description,
+                        ":next": after.version,
+                        ":updated_at": iso(after.updated_at),
+                        ":version": before.version,
+                    }
+                ),
+            }
+        }
+    ]
+    renamed = before.name.casefold() != after.name.casefold()
+    if renamed:
+        items += [
+            _put(
+                {"PK": service_name_pk(after.org_id, after.name), "SK": "SERVICE_NAME", "service_id": after.id},
+                "attribute_not_exists(PK)",
+            ),
+            _delete(service_name_pk(before.org_id, before.name), "SERVICE_NAME"),
+        ]
+    try:
+        _transact(items)
+    except ConditionFailed as failure:
+        if failure.index == 1:
+            raise NameTaken(after.name) from None
+        raise
+
+
+class ServiceBusy(Exception):
+    """The service is affected by active incidents."""
+
+
+def delete_service(service: Service) -> None:
+    try:
+        _transact(
+            [
+                _delete(
+                    service_pk(service.org_id, service.id),
+                    SERVICE_SK,
+                    "attribute_exists(PK) AND size(impacts) = :none",
+                    ExpressionAttributeValues=_values({":none": 0}),
+                ),
+                _delete(service_name_pk(service.org_id, service.name), "SERVICE_NAME"),
+            ]
+        )
+    except ConditionFailed:
+        raise ServiceBusy(service.id) from None
+
+
+def _touched_services(change: ServiceImpactChange, check: Iterable[str]) -> list[str]:
+    """The services `_service_writes` touches, in the order of its transaction items."""
+    touched = sorted(change.set) + sorted(change.remove)
+    return touched + sorted(set(check) - set(touched))
+
+
+def _service_writes(
+    org_id: str, incident_id: str, change: ServiceImpactChange, check: Iterable[str] = ()
+) -> list[dict[str, Any]]:
+    """Transaction items recording an incident's impact on its services, plus a check that each service in
+    `check` exists (a draft affects no status but must still name real services)."""
+    items = []
+    for service_id in _touched_services(change, check):
+        key = _key(service_pk(org_id, service_id), SERVICE_SK)
+        if service_id in change.set:
+            update = "SET impacts.#incident = :severity"
+            values = {"ExpressionAttributeValues": _values({":severity": change.set[service_id]})}
+        elif service_id in change.remove:
+            update, values = "REMOVE impacts.#incident", {}
+        else:
+            items.append(
+                {
+                    "ConditionCheck": {
+                        "TableName": table_name(),
+                        "Key": key,
+                        "ConditionExpression": "attribute_exists(PK)",
+                    }
+                }
+            )
+            continue
+        items.append(
+            {
+                "Update": {
+                    "TableName": table_name(),
+                    "Key": key,
+                    "UpdateExpression": update,
+                    "ConditionExpression": "attribute_exists(PK)",
+                    "ExpressionAttributeNames": {"#incident": incident_id},
+                }
+                | values
+            }
+        )
+    return items
+
+
+class ServiceMissing(Exception):
+    def __init__(self, service_id: str):
+        super().__init__(service_id)
+        self.service_id = service_id
+
+
+def _raise_if_service_missing(
+    failure: "ConditionFailed", change: ServiceImpactChange, check: Iterable[str], offset: int
+) -> None:
+    services = _touched_services(change, check)
+    if failure.index is not None and 0 <= failure.index - offset < len(services):
+        raise ServiceMissing(services[failure.index - offset]) from None
+
+
+# ---- incidents ----------------------------------------------------------------------------------------
+
+
+class DuplicateIncident(Exception):
+    def __init__(self, incident_id: str):
+        super().__init__(incident_id)
+        self.incident_id = incident_id
+
+
+class Stale(Exception):
+    """The incident changed (or vanished) since it was read."""
+
+
+def create_incident(incident: Incident, messages: list[Message], impact: ServiceImpactChange) -> None:
+    """Write a new incident, its first messages, its services' impact and (while unresolved, with an
+    external_id) its dedupe claim, all or nothing. DuplicateIncident names the unresolved incident that
+    already holds the (source, external_id)."""
+    org = incident.org_id
+    items = [_put(_incident_item(incident), "attribute_not_exists(PK)")]
+    items += [_put(_message_item(org, message)) for message in messages]
+    claim_index = None
+    if incident.dedupe_claimed:
+        claim_index = len(items)
+        items.append(
+            _put(
+                {
+                    "PK": dedupe_pk(org, incident.source, incident.external_id),
+                    "SK": "DEDUPE",
+                    "incident_id": incident.id,
+                },
+                "attribute_not_exists(PK)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        )
+    offset = len(items)
+    items += _service_writes(org, incident.id, impact, incident.affected_services)
+    try:
+        _transact(items)
+    except ConditionFailed as failure:
+        if failure.index == claim_index:
+            holder = failure.item or _get_dedupe(org, incident.source, incident.external_id)
+            if holder:
+                raise DuplicateIncident(holder["incident_id"]) from None
+            # The holder resolved between our write and our read: the caller may simply try again.
+            raise Stale() from None
+        _raise_if_service_missing(failure, impact, incident.affected_services, offset)
+        raise
+
+
+def _get_dedupe(org_id: str, source: str | None, external_id: str) -> dict[str, Any] | None:
+    response = client().get_item(
+        TableName=table_name(), Key=_key(dedupe_pk(org_id, source, external_id), "DEDUPE"), ConsistentRead=True
+    )
+    return _from_item(response["Item"]) if "Item" in response else None
+
+
+def get_incident(org_id: str, incident_id: str, *, message_limit: int = 100) -> tuple[Incident, list[Message]] | None:
+    """The incident and its newest messages, in one Query (strongly consistent: read-modify-write uses it)."""
+    response = client().query(
+        TableName=table_name(),
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues=_values({":pk": incident_pk(org_id, incident_id)}),
+        ScanIndexForward=False,
+        ConsistentRead=True,
+        Limit=message_limit + 1,
+    )
+    items = [_from_item(item) for item in response.get("Items", [])]
+    if not items or items[0]["SK"] != INCIDENT_SK:
+        return None
+    return _incident(items[0]), [Message.model_validate(item) for item in items[1:]]
+
+
+def save_incident(
+    before: Incident,
+    after: Incident,
+    new_messages: list[Message],
+    impact: ServiceImpactChange,
+    *,
+    may_reclaim: bool = True,
+) -> Incident:
+    """Replace the incident if it is still at `before.version`, with its new messages, its services' impact
+    and its dedupe claim (released on resolve, taken back on reopen when still free), all or nothing.
+    Returns the incident as written (whether it holds its dedupe claim is decided here)."""
+    org = after.org_id
+    reclaim = may_reclaim and bool(after.external_id) and before.status == "resolved" and after.status != "resolved"
+    release = before.dedupe_claimed and after.status == "resolved"
+    after = after.model_copy(update={"dedupe_claimed": reclaim or (before.dedupe_claimed and not release)})
+    items = [
+        _put(
+            _incident_item(after),
+            "version = :version",
+            ExpressionAttributeValues=_values({":version": before.version}),
+        )
+    ]
+    items += [_put(_message_item(org, message)) for message in new_messages]
+    claim = dedupe_pk(org, after.source, after.external_id or "")
+    if release:
+        items.append(_delete(claim, "DEDUPE"))
+    if reclaim:
+        items.append(_put({"PK": claim, "SK": "DEDUPE", "incident_id": after.id}, "attribute_not_exists(PK)"))
+    offset = len(items)
+    added_services = set(after.affected_services) - set(before.affected_services)
+    items += _service_writes(org, after.id, impact, added_services)
+    try:
+        _transact(items)
+    except ConditionFailed as failure:
+        if failure.index == 0:
+            raise Stale() from None
+        if reclaim and failure.index == offset - 1:
+            # A newer incident holds the (source, external_id) now: reopen without taking it back.
+            return save_incident(before, after, new_messages, impact, may_reclaim=False)
+        _raise_if_service_missing(failure, impact, added_services, offset)
+        raise
+    return after
+
+
+def append_message(org_id: str, message: Message, at: datetime) -> bool:
+    """Add a message to an unresolved incident without reading it first (the common case: one round trip).
+
+    A status message moves the status (never to resolved: resolving releases claims and impacts, which needs
+    the incident); an `update` only bumps the version. False when the incident does not exist or is
+    resolved: the caller then takes the read-modify-write path."""
+    sets = "updated_at = :at, version = version + :one"
+    values: dict[str, Any] = {":at": iso(at), ":one": 1, ":resolved": "resolved"}
+    if message.type != "update":
+        sets += ", #status = :status"
+        values[":status"] = message.type
+    try:
+        _transact(
+            [
+                _put(_message_item(org_id, message), "attribute_not_exists(PK)"),
+                {
+                    "Update": {
+                        "TableName": table_name(),
+                        "Key": _key(incident_pk(org_id, message.incident_id), INCIDENT_SK),
+                        "UpdateExpression": "SET " + sets,
+                        "ConditionExpression": "attribute_exists(PK) AND #status <> :resolved",
+                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeValues": _values(values),
+                    }
+                },
+            ]
+        )
+    except ConditionFailed:
+        return False
+    return True
+
+
+def delete_incident(incident: Incident, impact: ServiceImpactChange) -> None:
+    """Delete the incident, its services' impact and its dedupe claim at once; then its messages, which are
+    unreachable once the incident item is gone."""
+    org = incident.org_id
+    items = [
+        _delete(
+            incident_pk(org, incident.id),
+            INCIDENT_SK,
+            "version = :version",
+            ExpressionAttributeValues=_values({":version": incident.version}),
+        )
+    ]
+    if incident.dedupe_claimed:
+        items.append(_delete(dedupe_pk(org, incident.source, incident.external_id or ""), "DEDUPE"))
+    items += _service_writes(org, incident.id, impact)
+    try:
+        _transact(items)
+    except ConditionFailed as failure:
+        if failure.index == 0:
+            raise Stale() from None
+        raise
+    _delete_partition(incident_pk(org, incident.id))
+
+
+def _delete_partition(pk: str) -> None:
+    request: dict[str, Any] = {
+        "TableName": table_name(),
+        "KeyConditionExpression": "PK = :pk",
+        "ExpressionAttributeValues": _values({":pk": pk}),
+        "ProjectionExpression": "PK, SK",
+    }
+    while True:
+        response = client().query(**request)
+        keys = [{"DeleteRequest": {"Key": item}} for item in response.get("Items", [])]
+        for start in range(0, len(keys), 25):
+            pending = keys[start : start + 25]
+            while pending:
+                result = client().batch_write_item(RequestItems={table_name(): pending})
+                pending = result.get("UnprocessedItems", {}).get(table_name(), [])
+        if "LastEvaluatedKey" not in response:
+            return
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def list_messages(org_id: str, incident_id: str, *, limit: int, start: dict[str, str] | None) -> Page:
+    request: dict[str, Any] = {
+        "TableName": table_name(),
+        "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+        "ExpressionAttributeValues": _values({":pk": incident_pk(org_id, incident_id), ":prefix": MESSAGE_SK_PREFIX}),
+        "ScanIndexForward": False,
+        "Limit": limit + 1,
+    }
+    if start:
+        request["ExclusiveStartKey"] = _to_item(start)
+    items = [_from_item(item) for item in client().query(**request).get("Items", [])]
+    if len(items) > limit:
+        last = items[limit - 1]
+        return Page(items[:limit], {"PK": last["PK"], "SK": last["SK"]})
+    return Page(items, None)
+
+
+def incident_from_item(attributes: dict[str, Any]) -> Incident:
+    return _incident(attributes)

@@ -10,9 +10,7 @@ from flare.models import ApiKeyOut, CreateApiKeyRequest
 app = http.create_app()
 
 
-@app.post(
-    "/api/v1/api-keys", summary="Create an API key", responses={201: {"description": "Created"}}, tags=["api-keys"]
-)
+@app.post("/api/v1/api-keys", summary="Create an API key", status_code=201, tags=["api-keys"])
 def create_api_key(body: Annotated[CreateApiKeyRequest, Body()]) -> Response[ApiKeyOut]:
     caller = http.caller("admin")
 

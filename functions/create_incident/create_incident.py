@@ -16,7 +16,11 @@ app = http.create_app()
     summary="Create an incident",
     description="201 with the new incident; 200 with the existing one while an unresolved incident has the "
     "same (source, external_id). Idempotency-Key replays the first response for 24 hours.",
-    responses={201: {"description": "Created"}, 200: {"description": "Duplicate of an unresolved incident"}},
+    status_code=201,
+    responses={
+        201: {"description": "Created"},
+        200: {"description": "The unresolved incident with the same (source, external_id)"},
+    },
     tags=["incidents"],
 )
 def create_incident(body: Annotated[CreateIncidentRequest, Body()]) -> Response[IncidentOut]:

@@ -15,7 +15,7 @@ app = http.create_app()
     summary="Post a timeline message",
     description="A `resolved` message resolves the incident; any other status message on a resolved incident "
     "reopens it.",
-    responses={201: {"description": "Created"}},
+    status_code=201,
     tags=["incidents"],
 )
 def create_incident_message(incident_id: str, body: Annotated[CreateMessageRequest, Body()]) -> Response[Message]:

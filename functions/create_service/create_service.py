@@ -11,9 +11,7 @@ from flare.preconditions import etag
 app = http.create_app()
 
 
-@app.post(
-    "/api/v1/services", summary="Create a service", responses={201: {"description": "Created"}}, tags=["services"]
-)
+@app.post("/api/v1/services", summary="Create a service", status_code=201, tags=["services"])
 def create_service(body: Annotated[CreateServiceRequest, Body()]) -> Response[ServiceOut]:
     caller = http.caller("admin")
 

@@ -6,7 +6,7 @@ from flare import http, incidents
 app = http.create_app()
 
 
-@app.delete("/api/v1/incidents/<incident_id>", summary="Delete an incident", tags=["incidents"])
+@app.delete("/api/v1/incidents/<incident_id>", summary="Delete an incident", status_code=204, tags=["incidents"])
 def delete_incident(incident_id: str) -> Response[None]:
     incidents.delete_incident(http.caller("write:incidents"), incident_id)
     return http.json_response(204, None)

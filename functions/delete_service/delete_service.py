@@ -6,7 +6,7 @@ from flare import http, services
 app = http.create_app()
 
 
-@app.delete("/api/v1/services/<service_id>", summary="Delete a service", tags=["services"])
+@app.delete("/api/v1/services/<service_id>", summary="Delete a service", status_code=204, tags=["services"])
 def delete_service(service_id: str) -> Response[None]:
     services.delete_service(http.caller("admin"), service_id)
     return http.json_response(204, None)

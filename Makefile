@@ -1,0 +1,48 @@
+# Flare: `make dev` runs the local stack, `make test` runs every check. Both set up what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+export UV_PYTHON_DOWNLOADS := never
+export PORT ?= 3000
+
+.PHONY: dev test setup lint unit integration e2e openapi requirements format clean
+
+setup: .venv/.synced
+
+# uv itself comes from PyPI into the interpreter that .python-version selects (3.13).
+.venv/.synced: pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
+	$(UV) sync --frozen
+	@touch $@
+
+dev: setup
+	$(UV) run --frozen python -m flare_local
+
+test: setup lint
+	$(UV) run --frozen pytest
+
+lint: setup
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen cfn-lint template.yaml
+	$(UV) run --frozen python -m flare_local.openapi_spec --check
+	$(UV) export --frozen --quiet --no-dev --no-emit-project --no-hashes --no-header --format requirements-txt \
+		| diff -u layers/flare/requirements.txt - \
+		|| (echo "layers/flare/requirements.txt is out of date: run make requirements" && exit 1)
+
+unit integration e2e: setup
+	$(UV) run --frozen pytest tests/$@
+
+openapi: setup
+	$(UV) run --frozen python -m flare_local.openapi_spec
+
+requirements: setup
+	$(UV) export --frozen --quiet --no-dev --no-emit-project --no-hashes --no-header --format requirements-txt \
+		-o layers/flare/requirements.txt
+
+format: setup
+	$(UV) run --frozen ruff check --fix .
+	$(UV) run --frozen ruff format .
+
+clean:
+	rm -rf .venv .pytest_cache .ruff_cache .aws-sam

@@ -1,0 +1,117 @@
+"""Flare's OpenAPI document, generated from the handlers' code (Powertools' OpenAPI merge).
+
+    python -m flare_local.openapi_spec            # write docs/openapi.json
+    python -m flare_local.openapi_spec --check    # exit 1 when docs/openapi.json is out of date
+"""
+
+import argparse
+import json
+import os
+import sys
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC_PATH = ROOT / "docs" / "openapi.json"
+
+
+def build() -> dict:
+    os.environ.setdefault("TABLE_NAME", "flare-openapi")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+    merge = OpenAPIMerge(
+        title="Flare",
+        version="1.0.0",
+        openapi_version="3.1.0",
+        description="The incidents API for alerting tools and ChatOps. Errors are RFC 9457 problems "
+        "(application/problem+json).",
+        security_schemes={"bearer": HTTPBearer(description="flare_<key id>_<secret>")},
+        security=[{"bearer": []}],
+        on_conflict="error",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a handler that fails to load must fail the build, not vanish
+        # Each HTTP function builds its resolver with flare.http.create_app(), which Powertools' AST
+        # discovery does not recognise, so the handler files are added one by one.
+        for handler in sorted((ROOT / "functions").glob("*/*.py")):
+            if "http.create_app()" in handler.read_text():
+                merge.add_file(handler, resolver_name="app")
+        spec = json.loads(merge.get_openapi_json_schema())
+    return _with_problem_responses(spec)
+
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "required": ["type", "title", "status", "detail", "request_id"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "request_id": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "422 only: one entry per invalid field",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+# Answers any operation may give, besides its own (docs/api.md explains each).
+PROBLEM_STATUSES = {
+    "400": "Malformed JSON or cursor",
+    "401": "Missing, malformed, unknown or revoked API key",
+    "403": "The API key lacks the route's scope",
+    "404": "Not found (also another organisation's resource)",
+    "422": "Validation failed: `errors` names each field",
+    "503": "A dependency is unavailable; retry after Retry-After seconds",
+}
+BODY_PROBLEMS = {"413": "Body too large", "415": "Body is not JSON"}
+
+
+def _with_problem_responses(spec: dict) -> dict:
+    """Declare Flare's RFC 9457 problems in place of Powertools' default 422 shape."""
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if "204" in responses:
+                responses["204"] = {"description": "No content"}
+            statuses = PROBLEM_STATUSES | (BODY_PROBLEMS if "requestBody" in operation else {})
+            for status, description in statuses.items():
+                responses[status] = {"description": description, "content": problem}
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    schemas["Problem"] = PROBLEM_SCHEMA
+    return spec
+
+
+def render() -> str:
+    return json.dumps(build(), indent=2, sort_keys=True) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="fail when the committed spec differs")
+    args = parser.parse_args()
+    spec = render()
+    if args.check:
+        if not SPEC_PATH.exists() or SPEC_PATH.read_text() != spec:
+            print(f"{SPEC_PATH} is out of date: run `make openapi`", file=sys.stderr)
+            return 1
+        return 0
+    SPEC_PATH.parent.mkdir(exist_ok=True)
+    SPEC_PATH.write_text(spec)
+    print(f"wrote {SPEC_PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,7 +1,7 @@
 """Flare's OpenAPI document, generated from the handlers' code (Powertools' OpenAPI merge).
 
-    python -m flare_local.openapi_spec            # write docs/openapi.json
-    python -m flare_local.openapi_spec --check    # exit 1 when docs/openapi.json is out of date
+python -m flare_local.openapi_spec            # write docs/openapi.json
+python -m flare_local.openapi_spec --check    # exit 1 when docs/openapi.json is out of date
 """
 
 import argparse

@@ -1,0 +1,171 @@
+"""Shared fixtures: an embedded DynamoDB (moto behind one lock), a fresh table per test, organisations, and
+`invoke`, which runs a function's handler on its events/ sample event the way API Gateway would."""
+
+import copy
+import importlib
+import json
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flare_local.dynamodb import DUMMY_AWS_ENVIRON, LockedMotoServer, create_table_from_template
+
+ROOT = Path(__file__).resolve().parents[1]
+EVENTS = ROOT / "events"
+FUNCTIONS = ROOT / "functions"
+
+
+@pytest.fixture(scope="session")
+def dynamodb():
+    """One locked moto server for the session (tables are per test)."""
+    with LockedMotoServer() as server:
+        yield server
+
+
+@pytest.fixture
+def table(dynamodb, monkeypatch):
+    """A fresh table made from template.yaml's definition; the store points at it."""
+    from flare import clock, store
+
+    for name, value in DUMMY_AWS_ENVIRON.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    name = f"flare-test-{uuid.uuid4().hex[:8]}"
+    client = dynamodb.client()
+    create_table_from_template(client, name, ROOT / "template.yaml")
+    monkeypatch.setenv("TABLE_NAME", name)
+    monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", dynamodb.endpoint_url)
+    store.reset_client()
+    yield Table(name, client)
+    clock.set_clock(None)
+    store.reset_client()
+    client.delete_table(TableName=name)
+
+
+@dataclass
+class Table:
+    name: str
+    client: Any
+
+    def items(self) -> list[dict]:
+        """Every item (a test may Scan; the product never does)."""
+        items, start = [], {}
+        while True:
+            page = self.client.scan(TableName=self.name, ConsistentRead=True, **start)
+            items += page["Items"]
+            if "LastEvaluatedKey" not in page:
+                return sorted(items, key=lambda item: (item["PK"]["S"], item["SK"]["S"]))
+            start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+
+@pytest.fixture
+def org(table):
+    from flare.organisations import create_organisation
+
+    return create_organisation("acme")
+
+
+@pytest.fixture
+def other_org(table):
+    from flare.organisations import create_organisation
+
+    return create_organisation("globex")
+
+
+# ---- invoking functions as API Gateway does ---------------------------------------------------------------
+
+
+def handler_of(function: str):
+    """The `handler` of functions/<function>/<function>.py (module names are unique, as in Lambda)."""
+    if function not in sys.modules:
+        sys.path.insert(0, str(FUNCTIONS / function))
+    return importlib.import_module(function).handler
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+    @property
+    def problem_fields(self) -> list[str]:
+        return [error["field"] for error in self.body.get("errors", [])]
+
+
+class LambdaContext:
+    function_name = "flare-test"
+    memory_limit_in_mb = 1024
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:flare-test"
+    aws_request_id = "test-request"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 15_000
+
+
+def authorize(api_key: str | None, method: str = "GET", path: str = "/api/v1/incidents") -> dict | None:
+    """The authorizer's context for this key, or None where API Gateway would answer 401."""
+    if not api_key:
+        return None
+    event = json.loads((EVENTS / "authorize_request.json").read_text())
+    event["headers"] = {"Authorization": f"Bearer {api_key}"}
+    event["multiValueHeaders"] = {"Authorization": [f"Bearer {api_key}"]}
+    event["methodArn"] = f"arn:aws:execute-api:us-east-1:123456789012:abcdef1234/live/{method}{path}"
+    try:
+        policy = handler_of("authorize_request")(event, LambdaContext())
+    except Exception as error:
+        assert str(error) == "Unauthorized"
+        return None
+    return policy["context"] | {"principalId": policy["principalId"]}
+
+
+def invoke(
+    function: str,
+    api_key: str | None,
+    *,
+    path_params: dict[str, str] | None = None,
+    body: Any = "<sample>",
+    raw_body: str | None = None,
+    query: dict[str, list[str] | str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    """Run `function` on its events/ sample event with this key's authorization (as API Gateway would:
+    authorizer first, 401 without it), these path parameters, body and query."""
+    event = copy.deepcopy(json.loads((EVENTS / f"{function}.json").read_text()))
+    context = authorize(api_key, event["httpMethod"], event["resource"])
+    if context is None:
+        return Reply(401, {}, {"status": 401})
+    event["requestContext"]["authorizer"] = context
+    if path_params is not None:
+        event["pathParameters"] = path_params
+    path = event["resource"]
+    for name, value in (event["pathParameters"] or {}).items():
+        path = path.replace("{" + name + "}", value)
+    event["path"] = path
+    sent_headers = {k: v for k, v in event["headers"].items() if k not in ("Authorization", "Idempotency-Key")}
+    sent_headers["Authorization"] = f"Bearer {api_key}"
+    if raw_body is not None:
+        event["body"] = raw_body
+    elif body != "<sample>":
+        event["body"] = None if body is None else json.dumps(body)
+        if body is not None:
+            sent_headers["Content-Type"] = "application/json"
+    sent_headers |= headers or {}
+    event["headers"] = sent_headers
+    event["multiValueHeaders"] = {name: [value] for name, value in sent_headers.items()}
+    if query is not None:
+        multi = {name: value if isinstance(value, list) else [value] for name, value in query.items()}
+        event["multiValueQueryStringParameters"] = multi or None
+        event["queryStringParameters"] = {name: values[-1] for name, values in multi.items()} or None
+    result = handler_of(function)(event, LambdaContext())
+    reply_headers = {name: values[-1] for name, values in (result.get("multiValueHeaders") or {}).items()}
+    reply_headers |= result.get("headers") or {}
+    text = result.get("body")
+    return Reply(result["statusCode"], reply_headers, json.loads(text) if text else None)

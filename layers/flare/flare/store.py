@@ -32,6 +32,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 
 from flare.clock import iso
+from flare.errors import BadRequest
 from flare.models import ApiKey, Incident, Message, Organisation, Service
 from flare.rules.lifecycle import ServiceImpactChange
 
@@ -274,6 +275,12 @@ def revoke_api_key(org_id: str, key_id: str, at: datetime) -> ApiKey | None:
 # ---- lists --------------------------------------------------------------------------------------------
 
 
+def _check_position(start: dict[str, Any], attribute: str, expected: str) -> None:
+    """A cursor's position must lie in the partition being read (cursors are signed; this is depth)."""
+    if start.get(attribute) != expected or not all(isinstance(value, str) for value in start.values()):
+        raise BadRequest("cursor is invalid: pass next_cursor back unchanged, with the same filters")
+
+
 @dataclass(frozen=True)
 class Page:
     items: list[dict[str, Any]]
@@ -316,6 +323,7 @@ def query_collection(
     if names:
         request["ExpressionAttributeNames"] = names
     if start:
+        _check_position(start, "GSI1PK", expression_values[":pk"])
         request["ExclusiveStartKey"] = _to_item(start)
 
     found: list[dict[str, Any]] = []
@@ -709,6 +717,7 @@ def list_messages(org_id: str, incident_id: str, *, limit: int, start: dict[str,
         "Limit": limit + 1,
     }
     if start:
+        _check_position(start, "PK", incident_pk(org_id, incident_id))
         request["ExclusiveStartKey"] = _to_item(start)
     items = [_from_item(item) for item in client().query(**request).get("Items", [])]
     if len(items) > limit:

@@ -1,0 +1,62 @@
+"""Reading the SAM template: CloudFormation short tags (!Ref, !Sub, !GetAtt, ...) become `Intrinsic` values."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_TEMPLATE = REPO_ROOT / "template.yaml"
+
+
+@dataclass(frozen=True)
+class Intrinsic:
+    """A short-form intrinsic function: `!GetAtt Fn.Arn` is Intrinsic("GetAtt", "Fn.Arn")."""
+
+    name: str
+    value: Any
+
+
+class _TemplateLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> Intrinsic:
+    if isinstance(node, yaml.ScalarNode):
+        return Intrinsic(tag_suffix, loader.construct_scalar(node))
+    if isinstance(node, yaml.SequenceNode):
+        return Intrinsic(tag_suffix, loader.construct_sequence(node, deep=True))
+    return Intrinsic(tag_suffix, loader.construct_mapping(node, deep=True))
+
+
+_TemplateLoader.add_multi_constructor("!", _construct_intrinsic)
+
+
+def load_template(path: str | Path) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as file:
+        return yaml.load(file, Loader=_TemplateLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {
+        name: resource
+        for name, resource in (template.get("Resources") or {}).items()
+        if resource.get("Type") == resource_type
+    }
+
+
+def referenced_resource(value: Any) -> str | None:
+    """The logical id behind `!Ref X` or `!GetAtt X.Attr` (short or long form); None for anything else."""
+    if isinstance(value, Intrinsic):
+        name, argument = value.name, value.value
+    elif isinstance(value, dict) and len(value) == 1:
+        ((name, argument),) = value.items()
+        name = name.removeprefix("Fn::")
+    else:
+        return None
+    if name == "Ref" and isinstance(argument, str):
+        return argument
+    if name == "GetAtt":
+        return argument.split(".", 1)[0] if isinstance(argument, str) else argument[0]
+    return None

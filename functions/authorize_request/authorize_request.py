@@ -6,6 +6,7 @@ route's scope. Raising "Unauthorized" is how a REQUEST authorizer makes API Gate
 """
 
 from aws_lambda_powertools import Logger
+
 from flare import auth
 from flare.errors import Unauthorized
 

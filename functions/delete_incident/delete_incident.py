@@ -1,6 +1,7 @@
 """DELETE /api/v1/incidents/{incident_id}: the incident and its messages are gone."""
 
 from aws_lambda_powertools.event_handler import Response
+
 from flare import http, incidents
 
 app = http.create_app()

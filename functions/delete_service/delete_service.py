@@ -1,6 +1,7 @@
 """DELETE /api/v1/services/{service_id} (admin; 409 while active incidents affect it)."""
 
 from aws_lambda_powertools.event_handler import Response
+
 from flare import http, services
 
 app = http.create_app()

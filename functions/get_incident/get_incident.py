@@ -1,6 +1,7 @@
 """GET /api/v1/incidents/{incident_id}: the incident with its newest messages."""
 
 from aws_lambda_powertools.event_handler import Response
+
 from flare import http, incidents
 from flare.models import IncidentOut
 from flare.preconditions import etag

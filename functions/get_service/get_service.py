@@ -1,6 +1,7 @@
 """GET /api/v1/services/{service_id}: the service with its computed status."""
 
 from aws_lambda_powertools.event_handler import Response
+
 from flare import http, services
 from flare.models import ServiceOut
 from flare.preconditions import etag

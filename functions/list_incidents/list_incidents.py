@@ -4,9 +4,10 @@ from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from pydantic import AwareDatetime
+
 from flare import http, incidents
 from flare.models import IncidentList, Severity, Status
-from pydantic import AwareDatetime
 
 app = http.create_app()
 

@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
+
 from flare import http, services
 from flare.models import ServiceList
 

@@ -1,6 +1,7 @@
 """POST /api/v1/incidents/{incident_id}/publish: draft → active."""
 
 from aws_lambda_powertools.event_handler import Response
+
 from flare import http, incidents
 from flare.models import IncidentOut
 from flare.preconditions import etag

@@ -1,6 +1,7 @@
 """DELETE /api/v1/api-keys/{key_id}: revoke a key (effective within the authorizer cache TTL; admin)."""
 
 from aws_lambda_powertools.event_handler import Response
+
 from flare import http, organisations
 
 app = http.create_app()

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+
 from flare import http, services
 from flare.models import ServiceOut, UpdateServiceRequest
 from flare.preconditions import etag

@@ -24,7 +24,9 @@ app = http.create_app()
     },
     tags=["incidents"],
 )
-def create_incident(body: Annotated[CreateIncidentRequest, Body()]) -> Response[IncidentOut]:
+def create_incident(
+    body: Annotated[CreateIncidentRequest, Body()], idempotency_key: Annotated[str | None, http.IDEMPOTENCY_KEY] = None
+) -> Response[IncidentOut]:
     caller = http.caller("write:incidents")
 
     def create() -> Response:
@@ -32,7 +34,7 @@ def create_incident(body: Annotated[CreateIncidentRequest, Body()]) -> Response[
         headers = {"Location": f"/api/v1/incidents/{incident.id}", "ETag": etag(incident.version)}
         return http.json_response(201 if created else 200, incident, headers)
 
-    return http.idempotent("POST /api/v1/incidents", caller, body, create)
+    return http.idempotent(idempotency_key, caller, "POST /api/v1/incidents", body, create)
 
 
 handler = http.lambda_handler(app)

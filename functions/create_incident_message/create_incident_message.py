@@ -19,14 +19,18 @@ app = http.create_app()
     status_code=201,
     tags=["incidents"],
 )
-def create_incident_message(incident_id: str, body: Annotated[CreateMessageRequest, Body()]) -> Response[Message]:
+def create_incident_message(
+    incident_id: str,
+    body: Annotated[CreateMessageRequest, Body()],
+    idempotency_key: Annotated[str | None, http.IDEMPOTENCY_KEY] = None,
+) -> Response[Message]:
     caller = http.caller("write:incidents")
 
     def post() -> Response:
         message = incidents.add_message(caller, incident_id, body)
         return http.json_response(201, message, {"Location": f"/api/v1/incidents/{incident_id}/messages"})
 
-    return http.idempotent(f"POST /api/v1/incidents/{incident_id}/messages", caller, body, post)
+    return http.idempotent(idempotency_key, caller, f"POST /api/v1/incidents/{incident_id}/messages", body, post)
 
 
 handler = http.lambda_handler(app)

@@ -13,7 +13,9 @@ app = http.create_app()
 
 
 @app.post("/api/v1/services", summary="Create a service", status_code=201, tags=["services"])
-def create_service(body: Annotated[CreateServiceRequest, Body()]) -> Response[ServiceOut]:
+def create_service(
+    body: Annotated[CreateServiceRequest, Body()], idempotency_key: Annotated[str | None, http.IDEMPOTENCY_KEY] = None
+) -> Response[ServiceOut]:
     caller = http.caller("admin")
 
     def create() -> Response:
@@ -21,7 +23,7 @@ def create_service(body: Annotated[CreateServiceRequest, Body()]) -> Response[Se
         headers = {"Location": f"/api/v1/services/{service.id}", "ETag": etag(service.version)}
         return http.json_response(201, service, headers)
 
-    return http.idempotent("POST /api/v1/services", caller, body, create)
+    return http.idempotent(idempotency_key, caller, "POST /api/v1/services", body, create)
 
 
 handler = http.lambda_handler(app)

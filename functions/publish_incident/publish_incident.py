@@ -1,5 +1,7 @@
 """POST /api/v1/incidents/{incident_id}/publish: draft → active."""
 
+from typing import Annotated
+
 from aws_lambda_powertools.event_handler import Response
 
 from flare import http, incidents
@@ -10,14 +12,16 @@ app = http.create_app()
 
 
 @app.post("/api/v1/incidents/<incident_id>/publish", summary="Publish a draft incident", tags=["incidents"])
-def publish_incident(incident_id: str) -> Response[IncidentOut]:
+def publish_incident(
+    incident_id: str, idempotency_key: Annotated[str | None, http.IDEMPOTENCY_KEY] = None
+) -> Response[IncidentOut]:
     caller = http.caller("write:incidents")
 
     def publish() -> Response:
         incident = incidents.publish_incident(caller, incident_id)
         return http.json_response(200, incident, {"ETag": etag(incident.version)})
 
-    return http.idempotent(f"POST /api/v1/incidents/{incident_id}/publish", caller, None, publish)
+    return http.idempotent(idempotency_key, caller, f"POST /api/v1/incidents/{incident_id}/publish", None, publish)
 
 
 handler = http.lambda_handler(app)

@@ -14,7 +14,9 @@ app = http.create_app()
 
 @app.post("/api/v1/incidents/<incident_id>/resolve", summary="Resolve an incident", tags=["incidents"])
 def resolve_incident(
-    incident_id: str, body: Annotated[ResolveIncidentRequest | None, Body()] = None
+    incident_id: str,
+    body: Annotated[ResolveIncidentRequest | None, Body()] = None,
+    idempotency_key: Annotated[str | None, http.IDEMPOTENCY_KEY] = None,
 ) -> Response[IncidentOut]:
     caller = http.caller("write:incidents")
     request = body or ResolveIncidentRequest()
@@ -23,7 +25,7 @@ def resolve_incident(
         incident = incidents.resolve_incident(caller, incident_id, request)
         return http.json_response(200, incident, {"ETag": etag(incident.version)})
 
-    return http.idempotent(f"POST /api/v1/incidents/{incident_id}/resolve", caller, request, resolve)
+    return http.idempotent(idempotency_key, caller, f"POST /api/v1/incidents/{incident_id}/resolve", request, resolve)
 
 
 handler = http.lambda_handler(app)

@@ -34,7 +34,8 @@ def decode(cursor: str, query: str) -> dict[str, str]:
     invalid = BadRequest("cursor is invalid: pass next_cursor back unchanged, with the same filters")
     payload, _, signature = cursor.partition(".")
     expected = base64.urlsafe_b64encode(hmac.digest(_secret(), payload.encode(), "sha256")[:18]).decode()
-    if not hmac.compare_digest(signature, expected):
+    # Bytes, not str: compare_digest raises TypeError on non-ASCII str (a tampered cursor is a 400, not a 500).
+    if not hmac.compare_digest(signature.encode(), expected.encode()):
         raise invalid
     try:
         data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

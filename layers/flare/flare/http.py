@@ -23,7 +23,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
@@ -155,7 +155,11 @@ def json_response(status: int, model: BaseModel | None, headers: dict[str, str] 
     return Response(status, JSON if model is not None else None, model, headers=headers)
 
 
-# Query parameter shared by every list: Annotated[int, LIMIT] = 50.
+# Parameters shared by many routes, e.g. `limit: Annotated[int, http.LIMIT] = 50`.
+IDEMPOTENCY_KEY = Header(
+    alias="Idempotency-Key",
+    description="Replays the first response to this key for 24 hours (same key, other body: 422)",
+)
 LIMIT = Query(ge=1, le=100, description="Page size (1-100)")
 CURSOR = Query(description="next_cursor of the previous page")
 
@@ -233,11 +237,12 @@ IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 _IN_PROGRESS_WAIT_SECONDS = 10
 
 
-def idempotent(route: str, who: Caller, body: BaseModel | None, action: Callable[[], Response]) -> Response:
+def idempotent(
+    key: str | None, who: Caller, route: str, body: BaseModel | None, action: Callable[[], Response]
+) -> Response:
     """Run `action` once per (organisation, route, Idempotency-Key): a repeat within 24 h replays the first
     response with `Idempotent-Replayed: true`; the same key with another body is a 422. Concurrent repeats
-    wait for the first to finish and then replay it. Without the header, just runs `action`."""
-    key = header("Idempotency-Key")
+    wait for the first to finish and then replay it. Without a key, just runs `action`."""
     if key is None:
         return action()
     if not 1 <= len(key) <= 255 or not key.isprintable():
@@ -262,7 +267,8 @@ def idempotent(route: str, who: Caller, body: BaseModel | None, action: Callable
         if response.status_code >= 500:
             # Not stored: a retry should run again.
             raise _Unstored(response)
-        return {"status": response.status_code, "body": response.body, "headers": dict(response.headers)}
+        body = response.body.model_dump(mode="json") if isinstance(response.body, BaseModel) else response.body
+        return {"status": response.status_code, "body": body, "headers": dict(response.headers)}
 
     config = IdempotencyConfig(
         event_key_jmespath="[org, route, key]",

@@ -1,5 +1,7 @@
 """Incident use cases: each reads what it must, applies the lifecycle rules, and writes all or nothing."""
 
+import random
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -101,6 +103,11 @@ def _message(caller: Caller, incident_id: str, message_type: str, description: s
 
 def _service_missing(service_id: str) -> ValidationFailed:
     return ValidationFailed.of("affected_services", f"no service {service_id} in this organisation")
+
+
+def _back_off(attempt: int) -> None:
+    """Jittered exponential pause before retrying a lost optimistic write (spreads a thundering herd)."""
+    time.sleep(random.uniform(0, 0.01 * 2 ** min(attempt, 6)))
 
 
 # ---- create -------------------------------------------------------------------------------------------
@@ -259,7 +266,9 @@ Change = Callable[[Incident, datetime], tuple[Incident, list[Message]]]
 def _change(caller: Caller, incident_id: str, change: Change, *, if_match: str | None = None) -> IncidentOut:
     """Read, apply `change`, write conditionally on the version read; retry when another writer won (or 412
     when the client pinned the version with If-Match)."""
-    for _ in range(MAX_ATTEMPTS):
+    for attempt in range(MAX_ATTEMPTS):
+        if attempt:
+            _back_off(attempt)
         before, messages = _read(caller, incident_id)
         check_if_match(if_match, before.version)
         now = clock.now()
@@ -343,7 +352,9 @@ def resolve_incident(caller: Caller, incident_id: str, request: ResolveIncidentR
 
 
 def delete_incident(caller: Caller, incident_id: str) -> None:
-    for _ in range(MAX_ATTEMPTS):
+    for attempt in range(MAX_ATTEMPTS):
+        if attempt:
+            _back_off(attempt)
         incident, _messages = _read(caller, incident_id)
         try:
             store.delete_incident(incident, service_impact_change(_state(incident), None))

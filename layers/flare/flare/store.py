@@ -59,6 +59,7 @@ def client():
                 connect_timeout=2,
                 read_timeout=5,
                 tcp_keepalive=True,
+                max_pool_connections=50,  # local concurrency tests; a Lambda uses one at a time
             ),
         )
     return _client

@@ -1,0 +1,115 @@
+"""HTTP against the local stack, as a newcomer uses it after `make dev`."""
+
+import json
+import re
+import subprocess
+import sys
+
+import httpx
+
+from tests.e2e.conftest import ROOT
+
+
+def readme_walkthrough() -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Walk-through", 1)[1]
+    return re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+
+
+def test_the_readme_walkthrough_runs_as_written(stack):
+    script = readme_walkthrough().replace("http://127.0.0.1:3000", stack.base_url)
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script + '\necho "INC=$INC SVC=$SVC"'],
+        env={"FLARE_API_KEY": stack.api_key, "PATH": "/usr/bin:/bin:/usr/local/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    incident_id = re.search(r"INC=(inc_\w+)", result.stdout).group(1)
+    service_id = re.search(r"SVC=(svc_\w+)", result.stdout).group(1)
+    with stack.client() as api:
+        incident = api.get(f"/incidents/{incident_id}").json()
+        assert incident["lifecycle"] == "resolved"
+        assert [message["type"] for message in incident["messages"]] == ["resolved", "identified", "investigating"]
+        assert api.get(f"/services/{service_id}").json()["status"] == "operational"
+        resolved = api.get("/incidents", params={"status": "resolved"}).json()["incidents"]
+        assert incident_id in [item["id"] for item in resolved]
+
+
+def test_create_message_resolve_list_over_http(stack):
+    with stack.client() as api:
+        created = api.post("/incidents", json={"title": "Search is slow", "severity": "P3", "publish": True})
+        assert created.status_code == 201
+        assert created.headers["Location"] == f"/api/v1/incidents/{created.json()['id']}"
+        incident_id = created.json()["id"]
+        posted = api.post(f"/incidents/{incident_id}/messages", json={"type": "monitoring", "description": "Fixed?"})
+        assert posted.status_code == 201
+        resolved = api.post(f"/incidents/{incident_id}/resolve", json={"description": "Fast again."})
+        assert resolved.json()["status"] == "resolved"
+        listed = api.get("/incidents", params=[("status", "resolved"), ("status", "monitoring")]).json()
+        assert incident_id in [item["id"] for item in listed["incidents"]]
+
+
+def test_errors_are_problems_with_the_request_id(stack):
+    with stack.client() as api:
+        bad = api.post("/incidents", json={"title": "", "severity": "urgent"}, headers={"X-Request-Id": "req-42"})
+        assert bad.status_code == 422
+        assert bad.headers["Content-Type"] == "application/problem+json"
+        assert bad.headers["X-Request-Id"] == "req-42"
+        assert bad.json()["request_id"] == "req-42"
+        assert {error["field"] for error in bad.json()["errors"]} == {"title", "severity"}
+        malformed = api.post("/incidents", content=b'{"title": ', headers={"Content-Type": "application/json"})
+        assert malformed.status_code == 400
+        assert api.post("/incidents", content=b"title=x", headers={"Content-Type": "text/plain"}).status_code == 415
+        unknown = api.get("/nothing-here")
+        assert unknown.status_code == 404
+        assert unknown.headers["Content-Type"] == "application/problem+json"
+
+
+def test_keys_are_required_and_checked(stack):
+    with stack.client(api_key="") as anonymous:
+        refused = anonymous.get("/incidents")
+        assert refused.status_code == 401
+        assert refused.json()["status"] == 401
+    with stack.client(api_key="flare_key_nope_0000") as malformed:
+        assert malformed.get("/incidents").status_code == 401
+
+
+def test_openapi_and_swagger_ui_are_served(stack):
+    served = httpx.get(f"{stack.base_url}/openapi.json").json()
+    committed = json.loads((ROOT / "docs" / "openapi.json").read_text())
+    assert served["paths"] == committed["paths"]
+    assert served["openapi"].startswith("3.1")
+    docs = httpx.get(f"{stack.base_url}/docs")
+    assert docs.status_code == 200
+    assert "swagger" in docs.text.lower()
+
+
+def test_flare_org_create_makes_a_working_isolated_organisation(stack):
+    with stack.client() as demo:
+        secret = demo.post("/incidents", json={"title": "Demo-only incident"}).json()["id"]
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flare_cli.main",
+            "org",
+            "create",
+            "acme",
+            "--json",
+            "--endpoint-url",
+            stack.dynamodb_endpoint,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    created = json.loads(result.stdout)
+    assert created["name"] == "acme"
+    with stack.client(api_key=created["api_key"]) as acme:
+        assert acme.get("/incidents").json()["incidents"] == []
+        assert acme.get(f"/incidents/{secret}").status_code == 404
+        assert acme.post("/services", json={"name": "Acme API"}).status_code == 201

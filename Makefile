@@ -25,7 +25,6 @@ lint: setup
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen cfn-lint template.yaml
-	$(UV) run --frozen python -m flare_local.openapi_spec --check
 	$(UV) export --frozen --quiet --no-dev --no-emit-project --no-hashes --no-header --format requirements-txt \
 		| diff -u layers/flare/requirements.txt - \
 		|| (echo "layers/flare/requirements.txt is out of date: run make requirements" && exit 1)

@@ -8,6 +8,7 @@ import uuid
 
 import httpx
 import pytest
+
 from flare_local.dynamodb import LockedMotoServer, OneRequestAtATime, create_table_from_template
 from flare_local.gateway import LocalGateway
 from flare_local.template import DEFAULT_TEMPLATE

@@ -2,6 +2,7 @@
 
 import httpx
 import pytest
+
 from flare_local.stack import LocalStack
 
 

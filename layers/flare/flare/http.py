@@ -209,7 +209,7 @@ def lambda_handler(app: APIGatewayRestResolver) -> Callable[[dict, Any], dict]:
         logger.set_correlation_id(request_id)
         logger.append_keys(route=f"{event.get('httpMethod')} {event.get('resource')}")
         rejected = _check_body(event)
-        result = _raw_problem(rejected, request_id) if rejected else app.resolve(event, context)
+        result = _raw_problem(rejected, request_id) if rejected else app.resolve(_said_as_json(event), context)
         result.setdefault("multiValueHeaders", {})["X-Request-Id"] = [request_id]
         status = int(result.get("statusCode", 500))
         metrics.add_metric(name=f"Responses{status // 100}xx", unit=MetricUnit.Count, value=1)
@@ -217,6 +217,21 @@ def lambda_handler(app: APIGatewayRestResolver) -> Callable[[dict, Any], dict]:
         return result
 
     return handler
+
+
+def _said_as_json(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with a Content-Type that _check_body accepted as JSON said as plain `application/json`:
+    Powertools only parses lower-case `application/json…` and would answer 415 to `Application/JSON` or
+    `application/merge-patch+json`, which are JSON too."""
+    if not event.get("body"):
+        return event
+
+    def said(name: str, value: Any, json_value: Any) -> Any:
+        return json_value if name.lower() == "content-type" else value
+
+    headers = {name: said(name, value, JSON) for name, value in (event.get("headers") or {}).items()}
+    multi = {name: said(name, value, [JSON]) for name, value in (event.get("multiValueHeaders") or {}).items()}
+    return event | {"headers": headers, "multiValueHeaders": multi}
 
 
 def _raw_problem(error: FlareError, request_id: str) -> dict[str, Any]:

@@ -60,7 +60,12 @@ def _bounded_metadata(value: dict[str, Any]) -> dict[str, Any]:
 
     if depth(value) > MAX_METADATA_DEPTH:
         raise ValueError(f"must be nested at most {MAX_METADATA_DEPTH} levels deep")
-    if len(json.dumps(value, ensure_ascii=False).encode()) > MAX_METADATA_BYTES:
+    try:
+        # allow_nan=False: 1e400 parses as inf, which JSON cannot carry back (it would come back as null).
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        raise ValueError("numbers must be finite (1e400 is out of range)") from None
+    if len(text.encode()) > MAX_METADATA_BYTES:
         raise ValueError(f"must be at most {MAX_METADATA_BYTES} bytes as JSON")
     return value
 

@@ -1,0 +1,99 @@
+"""The events/ samples: one per function in template.yaml, shaped like what API Gateway sends, and each one
+answers successfully when its ids are real."""
+
+import json
+import re
+
+import pytest
+
+from tests.conftest import EVENTS, FUNCTIONS, ROOT, LambdaContext, authorize, handler_of, invoke
+
+TEMPLATE_FUNCTIONS = sorted(set(re.findall(r"CodeUri:\s*functions/(\w+)/?", (ROOT / "template.yaml").read_text())))
+HTTP_FUNCTIONS = [name for name in TEMPLATE_FUNCTIONS if name != "authorize_request"]
+
+
+def sample(function: str) -> dict:
+    return json.loads((EVENTS / f"{function}.json").read_text())
+
+
+def test_every_function_in_the_template_has_its_handler_and_a_sample_event():
+    assert len(TEMPLATE_FUNCTIONS) >= 18
+    for function in TEMPLATE_FUNCTIONS:
+        assert (FUNCTIONS / function / f"{function}.py").is_file(), function
+        assert (EVENTS / f"{function}.json").is_file(), f"events/{function}.json is missing"
+        assert callable(handler_of(function)), function
+
+
+def test_every_sample_event_belongs_to_a_function_in_the_template():
+    samples = {path.stem for path in EVENTS.glob("*.json")} - {"env"}
+    assert samples == set(TEMPLATE_FUNCTIONS)
+
+
+def test_sample_events_are_shaped_like_api_gateway_proxy_events(org):
+    for function in HTTP_FUNCTIONS:
+        event = sample(function)
+        assert event["httpMethod"] in ("GET", "POST", "PATCH", "DELETE"), function
+        assert event["resource"].startswith("/api/v1/"), function
+        assert event["requestContext"]["resourcePath"] == event["resource"], function
+        assert event["requestContext"]["httpMethod"] == event["httpMethod"], function
+        placeholders = set(re.findall(r"{(\w+)}", event["resource"]))
+        assert set(event["pathParameters"] or {}) == placeholders, function
+        path = event["resource"]
+        for name, value in (event["pathParameters"] or {}).items():
+            path = path.replace("{" + name + "}", value)
+        assert event["path"] == path, function
+        if event.get("body"):
+            json.loads(event["body"])
+            assert event["headers"]["Content-Type"] == "application/json", function
+        # The authorizer context carries what the real authorizer puts there.
+        real = authorize(org.api_key, event["httpMethod"], event["resource"])
+        assert set(event["requestContext"]["authorizer"]) == set(real), function
+
+
+def test_the_authorizer_sample_refuses_its_made_up_key_and_allows_a_real_one(org):
+    event = sample("authorize_request")
+    with pytest.raises(Exception, match="^Unauthorized$"):
+        handler_of("authorize_request")(event, LambdaContext())
+
+    event["headers"] = {"Authorization": f"Bearer {org.api_key}"}
+    policy = handler_of("authorize_request")(event, LambdaContext())
+    [statement] = policy["policyDocument"]["Statement"]
+    assert statement["Effect"] == "Allow"
+    assert statement["Resource"].endswith("/live/*/*")  # cached per key, so it must allow every route
+    assert policy["context"]["org_id"] == org.organisation_id
+
+
+@pytest.fixture
+def real_ids(org) -> dict[str, str]:
+    """Ids of this organisation's resources, for the samples' path parameters."""
+    service = invoke("create_service", org.api_key, body={"name": "Search"}).body
+    incident = invoke(
+        "create_incident",
+        org.api_key,
+        body={"title": "Search is slow", "publish": True, "affected_services": [service["id"]]},
+    ).body
+    # The sample's status filter (identified) and its messages list have something to show.
+    invoke(
+        "create_incident_message",
+        org.api_key,
+        path_params={"incident_id": incident["id"]},
+        body={"type": "identified", "description": "A slow index."},
+    )
+    spare = invoke("create_service", org.api_key, body={"name": "Spare"}).body
+    key = invoke("create_api_key", org.api_key, body={"name": "spare", "scopes": ["read:incidents"]}).body
+    return {"incident_id": incident["id"], "service_id": spare["id"], "key_id": key["id"]}
+
+
+@pytest.mark.parametrize("function", HTTP_FUNCTIONS)
+def test_each_sample_event_succeeds_against_real_ids(org, real_ids, function):
+    event = sample(function)
+    path_params = {name: real_ids[name] for name in event["pathParameters"] or {}} or None
+
+    reply = invoke(function, org.api_key, path_params=path_params)
+
+    assert reply.status < 500, reply.body
+    assert 200 <= reply.status < 300, reply.body
+    assert reply.headers["X-Request-Id"] == event["headers"]["X-Request-Id"]
+    if function.startswith("list_"):
+        plural = next(name for name in reply.body if name != "next_cursor")
+        assert reply.body[plural], f"{function}'s sample found nothing"

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from flare import http, organisations
-from flare.models import ApiKeyOut, CreateApiKeyRequest
+from flare.models import CreateApiKeyRequest, NewApiKeyOut
 
 app = http.create_app()
 
@@ -14,7 +14,7 @@ app = http.create_app()
 @app.post("/api/v1/api-keys", summary="Create an API key", status_code=201, tags=["api-keys"])
 def create_api_key(
     body: Annotated[CreateApiKeyRequest, Body()], idempotency_key: Annotated[str | None, http.IDEMPOTENCY_KEY] = None
-) -> Response[ApiKeyOut]:
+) -> Response[NewApiKeyOut]:
     caller = http.caller("admin")
 
     def create() -> Response:

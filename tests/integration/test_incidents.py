@@ -174,6 +174,7 @@ def test_list_is_newest_first(org):
     assert [incident["id"] for incident in reply.body["incidents"]] == ids[::-1]
     assert reply.body["next_cursor"] is None
     assert reply.body["incidents"][0]["title"] == "incident 3"
+    assert all("messages" not in incident for incident in reply.body["incidents"])  # timelines: GET by id
 
 
 @pytest.fixture

@@ -285,3 +285,21 @@ def test_patching_in_an_unknown_service_is_a_422_and_changes_nothing(org, table)
     assert reply.status == 422
     assert reply.problem_fields == ["affected_services"]
     assert table.items() == before
+
+
+def test_publishing_a_draft_whose_service_was_deleted_is_a_409_that_says_how_to_fix_it(org):
+    gone = invoke("create_service", org.api_key, body={"name": "Legacy"}).body["id"]
+    draft = invoke("create_incident", org.api_key, body={"title": "Old box", "affected_services": [gone]}).body
+    assert invoke("delete_service", org.api_key, path_params={"service_id": gone}).status == 204
+
+    refused = invoke("publish_incident", org.api_key, path_params={"incident_id": draft["id"]})
+
+    assert refused.status == 409
+    assert gone in refused.body["detail"] and "affected_services" in refused.body["detail"]
+    fixed = invoke(
+        "update_incident", org.api_key, path_params={"incident_id": draft["id"]}, body={"affected_services": []}
+    )
+    assert fixed.status == 200
+    assert invoke("publish_incident", org.api_key, path_params={"incident_id": draft["id"]}).body["lifecycle"] == (
+        "active"
+    )

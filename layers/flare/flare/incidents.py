@@ -16,6 +16,7 @@ from flare.models import (
     Incident,
     IncidentList,
     IncidentOut,
+    IncidentSummary,
     Message,
     MessageList,
     ResolveIncidentRequest,
@@ -55,13 +56,14 @@ def _with_state(incident: Incident, state: IncidentState) -> Incident:
     )
 
 
-def _views(incidents: list[Incident], messages: dict[str, list[Message]] | None = None) -> list[IncidentOut]:
-    """Incidents as the API shows them, each affected service with its current status (one BatchGet for
-    all services of all incidents)."""
-    org_ids = {incident.org_id for incident in incidents}
+def _summaries(incidents: list[Incident]) -> list[IncidentSummary]:
+    """Incidents as lists show them, each affected service with its current status (one BatchGet for the
+    services of all of them)."""
+    if not incidents:
+        return []
     service_ids = [service for incident in incidents for service in incident.affected_services]
-    services = store.get_services(org_ids.pop(), service_ids) if service_ids else {}
-    views = []
+    services = store.get_services(incidents[0].org_id, service_ids) if service_ids else {}
+    summaries = []
     for incident in incidents:
         affected = []
         for service_id in incident.affected_services:
@@ -73,21 +75,20 @@ def _views(incidents: list[Incident], messages: dict[str, list[Message]] | None 
                     status=service_status(service.impacts.values()) if service else "unknown",
                 )
             )
-        views.append(
-            IncidentOut(
-                **incident.model_dump(
-                    exclude={"affected_services", "org_id", "published", "created_by", "dedupe_claimed"}
-                ),
+        summaries.append(
+            IncidentSummary(
+                **incident.model_dump(include=set(IncidentSummary.model_fields) - {"affected_services"}),
                 lifecycle=lifecycle.lifecycle(incident.status, incident.published),
                 affected_services=affected,
-                messages=messages.get(incident.id) if messages is not None else None,
             )
         )
-    return views
+    return summaries
 
 
 def _view(incident: Incident, messages: list[Message]) -> IncidentOut:
-    return _views([incident], {incident.id: messages})[0]
+    """The whole incident: its summary and its newest messages."""
+    (summary,) = _summaries([incident])
+    return IncidentOut(**dict(summary), messages=messages)
 
 
 def _message(caller: Caller, incident_id: str, message_type: str, description: str, at: datetime) -> Message:
@@ -239,7 +240,7 @@ def list_incidents(
     )
     incidents = [store.incident_from_item(item) for item in page.items]
     return IncidentList(
-        incidents=_views(incidents) if incidents else [],
+        incidents=_summaries(incidents),
         next_cursor=cursor.encode(page.next_position, query) if page.next_position else None,
     )
 
@@ -284,7 +285,12 @@ def _change(caller: Caller, incident_id: str, change: Change, *, if_match: str |
                 raise PreconditionFailed("the incident changed since it was read; fetch it and retry") from None
             continue
         except store.ServiceMissing as missing:
-            raise _service_missing(missing.service_id) from None
+            if missing.service_id not in before.affected_services:
+                raise _service_missing(missing.service_id) from None  # the client just named it
+            raise Conflict(
+                f"affected service {missing.service_id} no longer exists; remove it from the incident "
+                "(PATCH affected_services) and try again"
+            ) from None
         return _view(written, list(reversed(new_messages)) + messages)
     raise Unavailable("too many concurrent writers on this incident; try again")
 

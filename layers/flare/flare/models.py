@@ -1,7 +1,7 @@
 """Pydantic models: request bodies (strict: unknown fields are errors), stored records and responses."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -256,7 +256,9 @@ class AffectedServiceOut(BaseModel):
     status: ServiceStatus | Literal["unknown"]
 
 
-class IncidentOut(BaseModel):
+class IncidentSummary(BaseModel):
+    """An incident as lists show it (no timeline)."""
+
     id: str
     title: str
     description: str
@@ -275,13 +277,16 @@ class IncidentOut(BaseModel):
     started_at: Timestamp
     published_at: Timestamp | None
     resolved_at: Timestamp | None
-    messages: list[Message] | None = Field(
-        None, description="Newest first, at most 100 (all pages: GET .../messages); absent in lists"
-    )
+
+
+class IncidentOut(IncidentSummary):
+    """The whole incident, with its timeline."""
+
+    messages: list[Message] = Field(description="Newest first, at most 100 (all of them: GET .../messages)")
 
 
 class IncidentList(BaseModel):
-    incidents: list[IncidentOut]
+    incidents: list[IncidentSummary]
     next_cursor: str | None
 
 
@@ -312,13 +317,12 @@ class ApiKeyOut(BaseModel):
     scopes: list[Scope]
     created_at: Timestamp
     revoked_at: Timestamp | None
-    key: str | None = Field(None, description="The full key, shown only in the response that creates it")
+
+
+class NewApiKeyOut(ApiKeyOut):
+    key: str = Field(description="The full key, shown only in this response: store it now")
 
 
 class ApiKeyList(BaseModel):
     api_keys: list[ApiKeyOut]
     next_cursor: str | None
-
-
-def utc(at: datetime) -> datetime:
-    return at.astimezone(UTC)

@@ -6,7 +6,7 @@ from flare import auth, clock, cursor, store
 from flare.auth import Caller
 from flare.errors import NotFound
 from flare.ids import is_id, new_id
-from flare.models import ApiKey, ApiKeyList, ApiKeyOut, CreateApiKeyRequest, Organisation
+from flare.models import ApiKey, ApiKeyList, ApiKeyOut, CreateApiKeyRequest, NewApiKeyOut, Organisation
 
 # The first key of an organisation can do everything.
 BOOTSTRAP_SCOPES = ["admin", "write:incidents", "write:maintenances", "read:incidents"]
@@ -40,18 +40,11 @@ def create_organisation(name: str, *, api_key: str | None = None) -> CreatedOrga
     return CreatedOrganisation(organisation_id=org.id, name=name, api_key=full_key)
 
 
-def _out(key: ApiKey, full_key: str | None = None) -> ApiKeyOut:
-    return ApiKeyOut(
-        id=key.id,
-        name=key.name,
-        scopes=key.scopes,
-        created_at=key.created_at,
-        revoked_at=key.revoked_at,
-        key=full_key,
-    )
+def _out(key: ApiKey) -> ApiKeyOut:
+    return ApiKeyOut.model_validate(key.model_dump(include=set(ApiKeyOut.model_fields)))
 
 
-def create_api_key(caller: Caller, request: CreateApiKeyRequest) -> ApiKeyOut:
+def create_api_key(caller: Caller, request: CreateApiKeyRequest) -> NewApiKeyOut:
     key_id, secret, full_key = auth.new_key()
     key = ApiKey(
         id=key_id,
@@ -63,7 +56,7 @@ def create_api_key(caller: Caller, request: CreateApiKeyRequest) -> ApiKeyOut:
         created_by=caller.key_id,
     )
     store.put_api_key(key)
-    return _out(key, full_key)
+    return NewApiKeyOut(**_out(key).model_dump(), key=full_key)
 
 
 def list_api_keys(caller: Caller, *, limit: int, after: str | None) -> ApiKeyList:

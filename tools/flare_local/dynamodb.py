@@ -12,8 +12,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import make_server
 
+from flare_local.serving import BackgroundServer
 from flare_local.template import DEFAULT_TEMPLATE, load_template
 
 REGION = "us-east-1"
@@ -59,27 +60,21 @@ class LockedMotoServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._host = host
         self._port = port
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: BackgroundServer | None = None
         self.endpoint_url: str | None = None
 
     def start(self) -> str:
         app = OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
         # Threaded accept is fine: the lock serialises the work.
-        self._server = make_server(self._host, self._port, app, threaded=True, request_handler=_QuietRequestHandler)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="flare-local-dynamodb", daemon=True
-        )
-        self._thread.start()
-        self.endpoint_url = f"http://{self._host}:{self._server.server_port}"
+        server = make_server(self._host, self._port, app, threaded=True, request_handler=_QuietRequestHandler)
+        self._serving = BackgroundServer(server, "flare-local-dynamodb")
+        self.endpoint_url = self._serving.url
         return self.endpoint_url
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join()
-            self._server = self._thread = None
+        if self._serving is not None:
+            self._serving.stop()
+            self._serving = None
 
     def client(self, **config: Any) -> Any:
         """A DynamoDB client for this server that needs no credentials in the environment."""

@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import aws_lambda_powertools.event_handler.openapi.swagger_ui as swagger_ui
 
 from flare_local.environ import patch_environ
+from flare_local.serving import BackgroundServer
 from flare_local.template import (
     DEFAULT_TEMPLATE,
     load_template,
@@ -165,8 +166,7 @@ class LocalGateway:
         self.gateway_responses = _gateway_responses(api)
         self.openapi_path = self.template_path.parent / "docs" / "openapi.json"
         self._host, self._port = host, port
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: BackgroundServer | None = None
         self._restore_environ: Callable[[], None] | None = None
         self._handlers: dict[str, Callable[..., Any]] = {}
         # One invocation at a time: Powertools' event handler keeps the current event in a class attribute,
@@ -179,22 +179,17 @@ class LocalGateway:
     def start(self) -> str:
         # Before any function is imported: handlers may read their configuration at import time.
         self._restore_environ = patch_environ(self.environment)
-        self._server = ThreadingHTTPServer((self._host, self._port), _HttpHandler)
-        self._server.daemon_threads = True
-        self._server.gateway = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="flare-local-api", daemon=True
-        )
-        self._thread.start()
-        self.base_url = f"http://{self._host}:{self._server.server_port}"
+        server = ThreadingHTTPServer((self._host, self._port), _HttpHandler)
+        server.daemon_threads = True
+        server.gateway = self  # type: ignore[attr-defined]
+        self._serving = BackgroundServer(server, "flare-local-api")
+        self.base_url = self._serving.url
         return self.base_url
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join()
-            self._server = self._thread = None
+        if self._serving is not None:
+            self._serving.stop()
+            self._serving = None
         if self._restore_environ is not None:
             self._restore_environ()
             self._restore_environ = None

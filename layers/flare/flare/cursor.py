@@ -5,6 +5,8 @@ import hashlib
 import hmac
 import json
 import os
+from collections.abc import Callable
+from typing import Any
 
 from flare.errors import BadRequest
 
@@ -44,3 +46,10 @@ def decode(cursor: str, query: str) -> dict[str, str]:
     if data.get("q") != query or not isinstance(data.get("p"), dict):
         raise invalid
     return data["p"]
+
+
+def paged(query: str, after: str | None, fetch: Callable[[dict[str, str] | None], Any]) -> tuple[list, str | None]:
+    """Run `fetch` (a store read returning a Page) from the position in `after`; return its items and the
+    cursor to the next page (None at the end)."""
+    page = fetch(decode(after, query) if after else None)
+    return page.items, encode(page.next_position, query) if page.next_position else None

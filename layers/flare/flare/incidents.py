@@ -228,33 +228,35 @@ def list_incidents(
         created_after=created_after,
         created_before=created_before,
     )
-    page = store.query_collection(
-        caller.org_id,
-        "INCIDENTS",
-        limit=limit,
-        start=cursor.decode(after, query) if after else None,
-        id_range=id_range,
-        filter_expression=" AND ".join(conditions) or None,
-        names=names or None,
-        values=values or None,
+    items, next_cursor = cursor.paged(
+        query,
+        after,
+        lambda start: store.query_collection(
+            caller.org_id,
+            "INCIDENTS",
+            limit=limit,
+            start=start,
+            id_range=id_range,
+            filter_expression=" AND ".join(conditions) or None,
+            names=names or None,
+            values=values or None,
+        ),
     )
-    incidents = [store.incident_from_item(item) for item in page.items]
+    incidents = [store.incident_from_item(item) for item in items]
     return IncidentList(
         incidents=_summaries(incidents),
-        next_cursor=cursor.encode(page.next_position, query) if page.next_position else None,
+        next_cursor=next_cursor,
     )
 
 
 def list_messages(caller: Caller, incident_id: str, *, limit: int, after: str | None) -> MessageList:
     _read(caller, incident_id)
-    query = cursor.fingerprint(org=caller.org_id, list="messages", incident=incident_id)
-    page = store.list_messages(
-        caller.org_id, incident_id, limit=limit, start=cursor.decode(after, query) if after else None
+    items, next_cursor = cursor.paged(
+        cursor.fingerprint(org=caller.org_id, list="messages", incident=incident_id),
+        after,
+        lambda start: store.list_messages(caller.org_id, incident_id, limit=limit, start=start),
     )
-    return MessageList(
-        messages=[Message.model_validate(item) for item in page.items],
-        next_cursor=cursor.encode(page.next_position, query) if page.next_position else None,
-    )
+    return MessageList(messages=[Message.model_validate(item) for item in items], next_cursor=next_cursor)
 
 
 # ---- change -------------------------------------------------------------------------------------------

@@ -60,14 +60,12 @@ def create_api_key(caller: Caller, request: CreateApiKeyRequest) -> NewApiKeyOut
 
 
 def list_api_keys(caller: Caller, *, limit: int, after: str | None) -> ApiKeyList:
-    query = cursor.fingerprint(org=caller.org_id, list="api_keys")
-    page = store.query_collection(
-        caller.org_id, "KEYS", limit=limit, start=cursor.decode(after, query) if after else None
+    items, next_cursor = cursor.paged(
+        cursor.fingerprint(org=caller.org_id, list="api_keys"),
+        after,
+        lambda start: store.query_collection(caller.org_id, "KEYS", limit=limit, start=start),
     )
-    return ApiKeyList(
-        api_keys=[_out(ApiKey.model_validate(item)) for item in page.items],
-        next_cursor=cursor.encode(page.next_position, query) if page.next_position else None,
-    )
+    return ApiKeyList(api_keys=[_out(ApiKey.model_validate(item)) for item in items], next_cursor=next_cursor)
 
 
 def revoke_api_key(caller: Caller, key_id: str) -> None:

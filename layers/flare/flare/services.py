@@ -55,14 +55,12 @@ def get_service(caller: Caller, service_id: str) -> ServiceOut:
 
 
 def list_services(caller: Caller, *, limit: int, after: str | None) -> ServiceList:
-    query = cursor.fingerprint(org=caller.org_id, list="services")
-    page = store.query_collection(
-        caller.org_id, "SERVICES", limit=limit, start=cursor.decode(after, query) if after else None
+    items, next_cursor = cursor.paged(
+        cursor.fingerprint(org=caller.org_id, list="services"),
+        after,
+        lambda start: store.query_collection(caller.org_id, "SERVICES", limit=limit, start=start),
     )
-    return ServiceList(
-        services=[service_out(Service.model_validate(item)) for item in page.items],
-        next_cursor=cursor.encode(page.next_position, query) if page.next_position else None,
-    )
+    return ServiceList(services=[service_out(Service.model_validate(item)) for item in items], next_cursor=next_cursor)
 
 
 def update_service(caller: Caller, service_id: str, request: UpdateServiceRequest, if_match: str | None) -> ServiceOut:

@@ -127,6 +127,12 @@ def create_app() -> APIGatewayRestResolver:
         logger.warning("DynamoDB unreachable", extra={"error": str(error)})
         return problem(Unavailable("the database is unreachable; retry after a moment"))
 
+    @app.exception_handler(Exception)
+    def _bug(_error: Exception) -> Response:
+        # A 500 is always a bug: log it whole, answer a problem (never a bare API Gateway 502).
+        logger.exception("unhandled error")
+        return problem(FlareError("internal error; it has been logged with this request_id"))
+
     @app.not_found
     def _no_route(_error: Exception) -> Response:
         return problem(NotFound("no such route"))
@@ -144,10 +150,6 @@ def caller(scope: str) -> Caller:
     )
     who.require(scope)
     return who
-
-
-def header(name: str) -> str | None:
-    return _app.current_event.headers.get(name.lower()) if _app else None
 
 
 def json_response(status: int, model: BaseModel | None, headers: dict[str, str] | None = None) -> Response:

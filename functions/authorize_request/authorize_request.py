@@ -28,5 +28,11 @@ def handler(event: dict, context: object) -> dict:
             "Version": "2012-10-17",
             "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": f"{api_arn}/*/*"}],
         },
-        "context": {"org_id": caller.org_id, "key_id": caller.key_id, "scopes": " ".join(sorted(caller.scopes))},
+        "context": {
+            "org_id": caller.org_id,
+            "key_id": caller.key_id,
+            "scopes": " ".join(sorted(caller.scopes)),
+            # API Gateway hands context values to the functions as strings.
+            "rate_limit_per_minute": str(caller.rate_limit_per_minute),
+        },
     }

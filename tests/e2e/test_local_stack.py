@@ -113,3 +113,19 @@ def test_flare_org_create_makes_a_working_isolated_organisation(stack):
         assert acme.get("/incidents").json()["incidents"] == []
         assert acme.get(f"/incidents/{secret}").status_code == 404
         assert acme.post("/services", json={"name": "Acme API"}).status_code == 201
+
+
+def test_rate_limits_hold_on_the_local_stack(stack):
+    with stack.client() as admin:
+        key = admin.post(
+            "/api-keys", json={"name": "tight", "scopes": ["read:incidents"], "rate_limit_per_minute": 2}
+        ).json()
+    with stack.client(api_key=key["key"]) as limited:
+        # Five quick requests span at most two windows, so at most four pass: one must be refused.
+        answers = [limited.get("/incidents") for _ in range(5)]
+    refused = next(answer for answer in answers if answer.status_code == 429)
+    assert sum(answer.status_code == 200 for answer in answers) <= 4
+    assert refused.headers["Content-Type"] == "application/problem+json"
+    assert refused.headers["Retry-After"] == refused.headers["RateLimit-Reset"]
+    assert refused.headers["RateLimit-Limit"] == "2"
+    assert refused.headers["RateLimit-Remaining"] == "0"

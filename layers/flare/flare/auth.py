@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from flare import store
 from flare.errors import Forbidden, Unauthorized
 from flare.ids import is_id, new_id
+from flare.models import DEFAULT_RATE_LIMIT_PER_MINUTE
 
 SCOPES = ("read:incidents", "write:incidents", "write:maintenances", "admin")
 # A scope also grants these (each write scope, and admin, can read what it writes).
@@ -31,6 +32,7 @@ class Caller:
     org_id: str
     key_id: str
     scopes: frozenset[str]
+    rate_limit_per_minute: int = DEFAULT_RATE_LIMIT_PER_MINUTE
 
     def require(self, scope: str) -> None:
         if scope not in self.scopes:
@@ -77,4 +79,9 @@ def authenticate(authorization: str | None) -> Caller:
         raise Unauthorized("unknown API key")
     if key.revoked_at is not None:
         raise Unauthorized("revoked API key")
-    return Caller(org_id=key.org_id, key_id=key.id, scopes=effective_scopes(key.scopes))
+    return Caller(
+        org_id=key.org_id,
+        key_id=key.id,
+        scopes=effective_scopes(key.scopes),
+        rate_limit_per_minute=key.rate_limit_per_minute,
+    )

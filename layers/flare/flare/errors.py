@@ -65,6 +65,10 @@ class ValidationFailed(FlareError):
         return cls([FieldError(field, message)])
 
 
+class RateLimited(FlareError):
+    status, title, type = 429, "Too Many Requests", "/problems/rate-limited"
+
+
 class Unavailable(FlareError):
     status, title, type = 503, "Service Unavailable", "/problems/unavailable"
 

@@ -28,6 +28,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
+from flare import ratelimit
 from flare.auth import Caller
 from flare.errors import (
     BadRequest,
@@ -35,11 +36,13 @@ from flare.errors import (
     FlareError,
     NotFound,
     PayloadTooLarge,
+    RateLimited,
     Unauthorized,
     Unavailable,
     UnsupportedMediaType,
     ValidationFailed,
 )
+from flare.models import DEFAULT_RATE_LIMIT_PER_MINUTE
 
 # Documented limits (README, "Limits").
 MAX_BODY_BYTES = 256 * 1024
@@ -210,15 +213,36 @@ def lambda_handler(app: APIGatewayRestResolver) -> Callable[[dict, Any], dict]:
         request_id = headers.get("x-request-id") or (event.get("requestContext") or {}).get("requestId", "")
         logger.set_correlation_id(request_id)
         logger.append_keys(route=f"{event.get('httpMethod')} {event.get('resource')}")
-        rejected = _check_body(event)
+        try:
+            allowance = _spend_rate_limit(event)
+            rejected = _check_body(event)
+        except RateLimited as limited:
+            allowance, rejected = None, limited
         result = _raw_problem(rejected, request_id) if rejected else app.resolve(_said_as_json(event), context)
-        result.setdefault("multiValueHeaders", {})["X-Request-Id"] = [request_id]
+        headers = result.setdefault("multiValueHeaders", {})
+        headers["X-Request-Id"] = [request_id]
+        for name, value in (allowance.headers() if allowance else {}).items():
+            headers[name] = [value]
         status = int(result.get("statusCode", 500))
         metrics.add_metric(name=f"Responses{status // 100}xx", unit=MetricUnit.Count, value=1)
         logger.info("request", extra={"status": status})
         return result
 
     return handler
+
+
+def _spend_rate_limit(event: dict[str, Any]) -> "ratelimit.Allowance | None":
+    """Count the request against its API key's limit (RateLimited past it). If the counter cannot be
+    reached the request goes on uncounted: an outage of the limiter must not stop incidents being filed."""
+    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+    if not authorizer.get("key_id"):
+        return None
+    limit = int(authorizer.get("rate_limit_per_minute") or DEFAULT_RATE_LIMIT_PER_MINUTE)
+    try:
+        return ratelimit.spend(authorizer["key_id"], limit)
+    except (ClientError, BotoCoreError):
+        logger.warning("rate limiter unavailable; request not counted", exc_info=True)
+        return None
 
 
 def _said_as_json(event: dict[str, Any]) -> dict[str, Any]:

@@ -176,9 +176,16 @@ class UpdateServiceRequest(RequestModel):
         return value
 
 
+DEFAULT_RATE_LIMIT_PER_MINUTE = 1200
+MAX_RATE_LIMIT_PER_MINUTE = 100_000
+
+
 class CreateApiKeyRequest(RequestModel):
     name: Name
     scopes: Annotated[list[Scope], Field(min_length=1), AfterValidator(_unique)]
+    rate_limit_per_minute: int = Field(
+        DEFAULT_RATE_LIMIT_PER_MINUTE, ge=1, le=MAX_RATE_LIMIT_PER_MINUTE, description="Requests per minute"
+    )
 
 
 # ---- stored records (what the store reads and writes) ---------------------------------------------------
@@ -236,6 +243,7 @@ class ApiKey(BaseModel):
     name: str
     scopes: list[Scope]
     secret_hash: str
+    rate_limit_per_minute: int = DEFAULT_RATE_LIMIT_PER_MINUTE
     created_at: Timestamp
     revoked_at: Timestamp | None = None
     created_by: str | None = None
@@ -315,6 +323,7 @@ class ApiKeyOut(BaseModel):
     id: str
     name: str
     scopes: list[Scope]
+    rate_limit_per_minute: int
     created_at: Timestamp
     revoked_at: Timestamp | None
 

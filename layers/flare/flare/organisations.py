@@ -51,6 +51,7 @@ def create_api_key(caller: Caller, request: CreateApiKeyRequest) -> NewApiKeyOut
         org_id=caller.org_id,
         name=request.name,
         scopes=request.scopes,
+        rate_limit_per_minute=request.rate_limit_per_minute,
         secret_hash=auth.hash_secret(secret),
         created_at=clock.now(),
         created_by=caller.key_id,

@@ -10,7 +10,8 @@ One table, single-table design (docs/data-model.md has the picture):
     ORG#<org>#DEDUPE#<digest>            DEDUPE          (source, external_id) held by an unresolved incident
     ORG#<org>#SVC#<svc>                  SERVICE         service         GSI1: ORG#<org>#SERVICES / <svc>
     ORG#<org>#SVCNAME#<name>             SERVICE_NAME    a service name, held by one service
-    IDEMPOTENCY#<function>               <digest>        Powertools idempotency records (TTL)
+    IDEMPOTENCY                          <route>#<digest> Powertools idempotency records (TTL)
+    RATE#<key>                           <window start>  requests of an API key in a one-minute window (TTL)
 
 '#' sorts before letters, so a descending Query of an incident's partition returns the incident first and
 then its newest messages: get-incident-with-messages is one Query. Every key embeds the organisation
@@ -229,6 +230,23 @@ def idempotency_persistence():
         expiry_attr="expires_at",
         boto3_client=client(),
     )
+
+
+def count_request(key_id: str, window: int, limit: int, *, expires_at: int) -> int | None:
+    """Add one to the key's counter for this window, unless it reached `limit`: the new count, or None."""
+    try:
+        response = client().update_item(
+            TableName=table_name(),
+            Key=_key(f"RATE#{key_id}", str(window)),
+            UpdateExpression="ADD #count :one SET expires_at = :expires_at",
+            ConditionExpression="attribute_not_exists(#count) OR #count < :limit",
+            ExpressionAttributeNames={"#count": "count"},
+            ExpressionAttributeValues=_values({":one": 1, ":limit": limit, ":expires_at": expires_at}),
+            ReturnValues="UPDATED_NEW",
+        )
+    except client().exceptions.ConditionalCheckFailedException:
+        return None
+    return int(response["Attributes"]["count"]["N"])
 
 
 # ---- organisations and API keys -----------------------------------------------------------------------

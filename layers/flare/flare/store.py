@@ -56,7 +56,7 @@ def client():
             "dynamodb",
             endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
             config=Config(
-                retries={"mode": "standard", "max_attempts": 4},
+                retries={"mode": "standard", "total_max_attempts": 4},  # 1 try + 3 retries with backoff
                 connect_timeout=2,
                 read_timeout=5,
                 tcp_keepalive=True,

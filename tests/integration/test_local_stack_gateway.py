@@ -11,7 +11,7 @@ import pytest
 
 from flare_local.dynamodb import LockedMotoServer, OneRequestAtATime, create_table_from_template
 from flare_local.gateway import LocalGateway
-from flare_local.template import DEFAULT_TEMPLATE
+from flare_local.template import DEFAULT_TEMPLATE, load_template
 
 PROBLEM = "'application/problem+json'"
 TEMPLATE = f"""
@@ -242,7 +242,9 @@ def test_table_is_created_from_the_templates_definition(dynamodb: LockedMotoServ
     client = dynamodb.client()
     name = f"flare-{uuid.uuid4().hex[:8]}"
     table = create_table_from_template(client, name, DEFAULT_TEMPLATE)
-    assert [index["IndexName"] for index in table["GlobalSecondaryIndexes"]] == ["GSI1"]
+    declared = load_template(DEFAULT_TEMPLATE)["Resources"]["FlareTable"]["Properties"]["GlobalSecondaryIndexes"]
+    assert [index["IndexName"] for index in table["GlobalSecondaryIndexes"]] == [i["IndexName"] for i in declared]
+    assert len(declared) >= 1
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     assert table["StreamSpecification"]["StreamEnabled"] is True
     ttl = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]

@@ -5,12 +5,11 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from flare import clock, cursor, store
+from flare import clock, cursor, services, store
 from flare.auth import Caller
 from flare.errors import Conflict, NotFound, PreconditionFailed, Unavailable, ValidationFailed
 from flare.ids import is_id, new_id, ulid_bound
 from flare.models import (
-    AffectedServiceOut,
     CreateIncidentRequest,
     CreateMessageRequest,
     Incident,
@@ -25,7 +24,6 @@ from flare.models import (
 from flare.preconditions import check_if_match
 from flare.rules import lifecycle
 from flare.rules.lifecycle import IncidentState, service_impact_change
-from flare.rules.rollup import service_status
 from flare.rules.vocabulary import parse_severity
 
 # Optimistic writes retry this often when another writer got there first (then 503, try again later).
@@ -57,32 +55,20 @@ def _with_state(incident: Incident, state: IncidentState) -> Incident:
 
 
 def _summaries(incidents: list[Incident]) -> list[IncidentSummary]:
-    """Incidents as lists show them, each affected service with its current status (one BatchGet for the
-    services of all of them)."""
+    """Incidents as lists show them, each affected service with its current status."""
     if not incidents:
         return []
-    service_ids = [service for incident in incidents for service in incident.affected_services]
-    services = store.get_services(incidents[0].org_id, service_ids) if service_ids else {}
-    summaries = []
-    for incident in incidents:
-        affected = []
-        for service_id in incident.affected_services:
-            service = services.get(service_id)
-            affected.append(
-                AffectedServiceOut(
-                    id=service_id,
-                    name=service.name if service else None,
-                    status=service_status(service.impacts.values()) if service else "unknown",
-                )
-            )
-        summaries.append(
-            IncidentSummary(
-                **incident.model_dump(include=set(IncidentSummary.model_fields) - {"affected_services"}),
-                lifecycle=lifecycle.lifecycle(incident.status, incident.published),
-                affected_services=affected,
-            )
+    rollup = services.affected_services(
+        incidents[0].org_id, [service for incident in incidents for service in incident.affected_services]
+    )
+    return [
+        IncidentSummary(
+            **incident.model_dump(include=set(IncidentSummary.model_fields) - {"affected_services"}),
+            lifecycle=lifecycle.lifecycle(incident.status, incident.published),
+            affected_services=[rollup[service_id] for service_id in incident.affected_services],
         )
-    return summaries
+        for incident in incidents
+    ]
 
 
 def _view(incident: Incident, messages: list[Message]) -> IncidentOut:

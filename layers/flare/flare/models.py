@@ -1,7 +1,7 @@
 """Pydantic models: request bodies (strict: unknown fields are errors), stored records and responses."""
 
 import json
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -74,7 +74,7 @@ Metadata = Annotated[dict[str, Any], AfterValidator(_bounded_metadata)]
 ServiceIds = Annotated[list[ServiceId], Field(max_length=MAX_AFFECTED_SERVICES), AfterValidator(_unique)]
 Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS), AfterValidator(_unique)]
 Timestamp = Annotated[
-    AwareDatetime, AfterValidator(lambda at: at.astimezone(UTC)), PlainSerializer(iso, return_type=str)
+    AwareDatetime, AfterValidator(lambda at: at.astimezone(UTC)), PlainSerializer(iso, return_type=str, when_used="json")
 ]
 
 
@@ -309,6 +309,7 @@ class ServiceOut(BaseModel):
     description: str
     status: ServiceStatus
     active_incidents: list[str] = Field(description="Ids of the active incidents affecting the service")
+    active_maintenances: list[str] = Field(description="Ids of the maintenances in progress on the service")
     version: int
     created_at: Timestamp
     updated_at: Timestamp
@@ -334,4 +335,106 @@ class NewApiKeyOut(ApiKeyOut):
 
 class ApiKeyList(BaseModel):
     api_keys: list[ApiKeyOut]
+    next_cursor: str | None
+
+
+# ---- maintenances ---------------------------------------------------------------------------------------
+
+MaintenanceStatus = Literal["scheduled", "in_progress", "completed", "cancelled"]
+
+
+class CreateMaintenanceRequest(RequestModel):
+    title: Title
+    description: Description = ""
+    scheduled_start_at: Timestamp
+    scheduled_end_at: Timestamp
+    affected_services: ServiceIds = []
+    auto_start: bool = Field(True, description="Start by itself at scheduled_start_at")
+    auto_complete: bool = Field(True, description="Complete by itself at scheduled_end_at")
+
+    @field_validator("scheduled_end_at")
+    @classmethod
+    def _after_start(cls, end: datetime, info: ValidationInfo) -> datetime:
+        start = info.data.get("scheduled_start_at")
+        if start is not None and end <= start:
+            raise ValueError("must be after scheduled_start_at")
+        return end
+
+
+class UpdateMaintenanceRequest(RequestModel):
+    title: Title | None = None
+    description: Description | None = None
+    affected_services: ServiceIds | None = None
+    scheduled_start_at: Timestamp | None = None
+    scheduled_end_at: Timestamp | None = None
+    auto_start: bool | None = None
+    auto_complete: bool | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null (omit the field to leave it unchanged)")
+        return value
+
+
+class MaintenanceActionRequest(RequestModel):
+    message: MessageText | None = Field(None, description="Recorded on the timeline with the transition")
+
+
+class MaintenanceEvent(BaseModel):
+    """A timeline entry of a maintenance: what happened, who did it, when."""
+
+    id: str
+    type: Literal["scheduled", "started", "completed", "cancelled", "updated"]
+    message: str | None = None
+    actor: str = Field(description="The API key id that did it, or `scheduler`")
+    created_at: Timestamp
+    scheduled_for: Timestamp | None = Field(None, description="For the scheduler's transitions: when it was due")
+
+
+class Maintenance(BaseModel):
+    id: str
+    org_id: str
+    title: str
+    description: str
+    status: MaintenanceStatus
+    scheduled_start_at: Timestamp
+    scheduled_end_at: Timestamp
+    auto_start: bool
+    auto_complete: bool
+    affected_services: list[str]
+    started_at: Timestamp | None = None
+    completed_at: Timestamp | None = None
+    cancelled_at: Timestamp | None = None
+    version: int = 1
+    created_at: Timestamp
+    updated_at: Timestamp
+    created_by: str | None = None
+
+
+class MaintenanceSummary(BaseModel):
+    id: str
+    title: str
+    description: str
+    status: MaintenanceStatus
+    scheduled_start_at: Timestamp
+    scheduled_end_at: Timestamp
+    auto_start: bool
+    auto_complete: bool
+    affected_services: list[AffectedServiceOut]
+    started_at: Timestamp | None
+    completed_at: Timestamp | None
+    cancelled_at: Timestamp | None
+    version: int
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class MaintenanceOut(MaintenanceSummary):
+    timeline: list[MaintenanceEvent] = Field(description="Newest first")
+
+
+class MaintenanceList(BaseModel):
+    maintenances: list[MaintenanceSummary]
     next_cursor: str | None

@@ -4,7 +4,14 @@ from flare import clock, cursor, store
 from flare.auth import Caller
 from flare.errors import Conflict, NotFound, PreconditionFailed
 from flare.ids import is_id, new_id
-from flare.models import CreateServiceRequest, Service, ServiceList, ServiceOut, UpdateServiceRequest
+from flare.models import (
+    AffectedServiceOut,
+    CreateServiceRequest,
+    Service,
+    ServiceList,
+    ServiceOut,
+    UpdateServiceRequest,
+)
 from flare.preconditions import check_if_match
 from flare.rules.rollup import service_status
 
@@ -15,11 +22,24 @@ def service_out(service: Service) -> ServiceOut:
         name=service.name,
         description=service.description,
         status=service_status(service.impacts.values()),
-        active_incidents=sorted(service.impacts),
+        active_incidents=sorted(id for id in service.impacts if id.startswith("inc_")),
+        active_maintenances=sorted(id for id in service.impacts if id.startswith("mnt_")),
         version=service.version,
         created_at=service.created_at,
         updated_at=service.updated_at,
     )
+
+
+def affected_services(org_id: str, service_ids: list[str]) -> dict[str, AffectedServiceOut]:
+    """Each service with its current status, for incidents' and maintenances' rollups (one BatchGet for all;
+    a deleted service shows as unknown)."""
+    found = store.get_services(org_id, service_ids) if service_ids else {}
+    return {
+        service_id: AffectedServiceOut(id=service_id, name=service.name, status=service_out(service).status)
+        if (service := found.get(service_id))
+        else AffectedServiceOut(id=service_id, name=None, status="unknown")
+        for service_id in service_ids
+    }
 
 
 def _name_taken(name: str) -> Conflict:

@@ -10,6 +10,11 @@ One table, single-table design (docs/data-model.md has the picture):
     ORG#<org>#DEDUPE#<digest>            DEDUPE          (source, external_id) held by an unresolved incident
     ORG#<org>#SVC#<svc>                  SERVICE         service         GSI1: ORG#<org>#SERVICES / <svc>
     ORG#<org>#SVCNAME#<name>             SERVICE_NAME    a service name, held by one service
+    ORG#<org>#MNT#<mnt>                  MAINTENANCE     maintenance     GSI1: ORG#<org>#MAINTENANCES / <mnt>
+                                                                         GSI2: SCHEDULE / <due>#<org>#<mnt>
+                                                                         (only while an automatic
+                                                                         transition is pending)
+    ORG#<org>#MNT#<mnt>                  #EVT#<msg>      maintenance timeline entry
     IDEMPOTENCY                          <route>#<digest> Powertools idempotency records (TTL)
     RATE#<key>                           <window start>  requests of an API key in a one-minute window (TTL)
 
@@ -34,8 +39,8 @@ from botocore.config import Config
 
 from flare.clock import iso
 from flare.errors import BadRequest
-from flare.models import ApiKey, Incident, Message, Organisation, Service
-from flare.rules.lifecycle import ServiceImpactChange
+from flare.models import ApiKey, Incident, Maintenance, MaintenanceEvent, Message, Organisation, Service
+from flare.rules.rollup import ServiceImpactChange
 
 INCIDENT_SK = "INCIDENT"
 MESSAGE_SK_PREFIX = "#MSG#"
@@ -398,20 +403,21 @@ def get_service(org_id: str, service_id: str) -> Service | None:
 
 
 def get_services(org_id: str, service_ids: Iterable[str]) -> dict[str, Service]:
-    """The organisation's services with these ids (missing ones left out), in one BatchGetItem."""
+    """The organisation's services with these ids (missing ones left out): one BatchGetItem per 100."""
     ids = list(dict.fromkeys(service_ids))
     found: dict[str, Service] = {}
-    keys = [_key(service_pk(org_id, service_id), SERVICE_SK) for service_id in ids]
-    attempt = 0
-    while keys:
-        response = client().batch_get_item(RequestItems={table_name(): {"Keys": keys}})
-        for item in response["Responses"].get(table_name(), []):
-            service = Service.model_validate(_from_item(item))
-            found[service.id] = service
-        keys = response.get("UnprocessedKeys", {}).get(table_name(), {}).get("Keys", [])
-        if keys:
-            attempt += 1
-            time.sleep(random.uniform(0, 0.02 * 2 ** min(attempt, 5)))
+    for start in range(0, len(ids), 100):  # BatchGetItem's limit
+        keys = [_key(service_pk(org_id, service_id), SERVICE_SK) for service_id in ids[start : start + 100]]
+        attempt = 0
+        while keys:
+            response = client().batch_get_item(RequestItems={table_name(): {"Keys": keys, "ConsistentRead": True}})
+            for item in response["Responses"].get(table_name(), []):
+                service = Service.model_validate(_from_item(item))
+                found[service.id] = service
+            keys = response.get("UnprocessedKeys", {}).get(table_name(), {}).get("Keys", [])
+            if keys:
+                attempt += 1
+                time.sleep(random.uniform(0, 0.02 * 2 ** min(attempt, 5)))
     return found
 
 
@@ -483,18 +489,18 @@ def _touched_services(change: ServiceImpactChange, check: Iterable[str]) -> list
 
 
 def _service_writes(
-    org_id: str, incident_id: str, change: ServiceImpactChange, check: Iterable[str] = ()
+    org_id: str, subject_id: str, change: ServiceImpactChange, check: Iterable[str] = ()
 ) -> list[dict[str, Any]]:
-    """Transaction items recording an incident's impact on its services, plus a check that each service in
-    `check` exists (a draft affects no status but must still name real services)."""
+    """Transaction items recording an incident's (or maintenance's) impact on its services, plus a check that
+    each service in `check` exists (a draft affects no status but must still name real services)."""
     items = []
     for service_id in _touched_services(change, check):
         key = _key(service_pk(org_id, service_id), SERVICE_SK)
         if service_id in change.set:
-            update = "SET impacts.#incident = :severity"
+            update = "SET impacts.#subject = :severity"
             values = {"ExpressionAttributeValues": _values({":severity": change.set[service_id]})}
         elif service_id in change.remove:
-            update, values = "REMOVE impacts.#incident", {}
+            update, values = "REMOVE impacts.#subject", {}
         else:
             items.append(
                 {
@@ -513,7 +519,7 @@ def _service_writes(
                     "Key": key,
                     "UpdateExpression": update,
                     "ConditionExpression": "attribute_exists(PK)",
-                    "ExpressionAttributeNames": {"#incident": incident_id},
+                    "ExpressionAttributeNames": {"#subject": subject_id},
                 }
                 | values
             }
@@ -747,3 +753,119 @@ def list_messages(org_id: str, incident_id: str, *, limit: int, start: dict[str,
 
 def incident_from_item(attributes: dict[str, Any]) -> Incident:
     return _incident(attributes)
+
+
+# ---- maintenances -------------------------------------------------------------------------------------
+
+MAINTENANCE_SK = "MAINTENANCE"
+EVENT_SK_PREFIX = "#EVT#"
+SCHEDULE_PK = "SCHEDULE"
+
+
+def maintenance_pk(org_id: str, maintenance_id: str) -> str:
+    return f"ORG#{org_id}#MNT#{maintenance_id}"
+
+
+def _maintenance_item(maintenance: Maintenance, due_at: datetime | None) -> dict[str, Any]:
+    attributes = _record(maintenance) | {
+        "PK": maintenance_pk(maintenance.org_id, maintenance.id),
+        "SK": MAINTENANCE_SK,
+        "GSI1PK": list_pk(maintenance.org_id, "MAINTENANCES"),
+        "GSI1SK": maintenance.id,
+        "kind": "maintenance",
+    }
+    if due_at is not None:
+        # The sparse schedule index: present only while an automatic transition is pending.
+        attributes |= {"GSI2PK": SCHEDULE_PK, "GSI2SK": f"{iso(due_at)}#{maintenance.org_id}#{maintenance.id}"}
+    return attributes
+
+
+def _event_item(org_id: str, maintenance_id: str, event: MaintenanceEvent) -> dict[str, Any]:
+    return _record(event) | {
+        "PK": maintenance_pk(org_id, maintenance_id),
+        "SK": EVENT_SK_PREFIX + event.id,
+        "kind": "maintenance_event",
+    }
+
+
+def create_maintenance(maintenance: Maintenance, event: MaintenanceEvent, due_at: datetime | None) -> None:
+    org = maintenance.org_id
+    items = [
+        _put(_maintenance_item(maintenance, due_at), "attribute_not_exists(PK)"),
+        _put(_event_item(org, maintenance.id, event)),
+    ]
+    offset = len(items)
+    none = ServiceImpactChange(set={}, remove=frozenset())
+    items += _service_writes(org, maintenance.id, none, maintenance.affected_services)
+    try:
+        _transact(items)
+    except ConditionFailed as failure:
+        _raise_if_service_missing(failure, none, maintenance.affected_services, offset)
+        raise
+
+
+def get_maintenance(
+    org_id: str, maintenance_id: str, *, event_limit: int = 100
+) -> tuple[Maintenance, list[MaintenanceEvent]] | None:
+    """The maintenance and its newest timeline entries, in one Query."""
+    response = client().query(
+        TableName=table_name(),
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues=_values({":pk": maintenance_pk(org_id, maintenance_id)}),
+        ScanIndexForward=False,
+        ConsistentRead=True,
+        Limit=event_limit + 1,
+    )
+    items = [_from_item(item) for item in response.get("Items", [])]
+    if not items or items[0]["SK"] != MAINTENANCE_SK:
+        return None
+    return Maintenance.model_validate(items[0]), [MaintenanceEvent.model_validate(item) for item in items[1:]]
+
+
+def save_maintenance(
+    before: Maintenance,
+    after: Maintenance,
+    new_events: list[MaintenanceEvent],
+    impact: ServiceImpactChange,
+    due_at: datetime | None,
+) -> None:
+    """Replace the maintenance if it is still at `before.version` (so a manual start racing the scheduler,
+    or two sweeps, transition it once), with its timeline entries and its services' impact."""
+    org = after.org_id
+    items = [
+        _put(
+            _maintenance_item(after, due_at),
+            "version = :version",
+            ExpressionAttributeValues=_values({":version": before.version}),
+        )
+    ]
+    items += [_put(_event_item(org, after.id, event)) for event in new_events]
+    offset = len(items)
+    added_services = set(after.affected_services) - set(before.affected_services)
+    items += _service_writes(org, after.id, impact, added_services)
+    try:
+        _transact(items)
+    except ConditionFailed as failure:
+        if failure.index == 0:
+            raise Stale() from None
+        _raise_if_service_missing(failure, impact, added_services, offset)
+        raise
+
+
+def due_maintenances(now: datetime) -> list[Maintenance]:
+    """Every maintenance whose automatic transition is due at `now`, oldest due first: a Query on the sparse
+    schedule index, so it reads the due maintenances and nothing else."""
+    request: dict[str, Any] = {
+        "TableName": table_name(),
+        "IndexName": "GSI2",
+        "KeyConditionExpression": "GSI2PK = :pk AND GSI2SK < :bound",
+        # '$' sorts just after '#', so every key due at or before this millisecond is below the bound.
+        "ExpressionAttributeValues": _values({":pk": SCHEDULE_PK, ":bound": f"{iso(now)}$"}),
+    }
+    due = []
+    while True:
+        response = client().query(**request)
+        due += [Maintenance.model_validate(_from_item(item)) for item in response.get("Items", [])]
+        if "LastEvaluatedKey" not in response:
+            return due
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]

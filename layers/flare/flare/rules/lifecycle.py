@@ -7,6 +7,8 @@ status is resolved (whether or not it was ever published). Lifecycle is derived,
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from flare.rules.rollup import ServiceImpactChange, impact_change
+
 
 @dataclass(frozen=True)
 class IncidentState:
@@ -58,24 +60,10 @@ def publish(state: IncidentState) -> IncidentState:
     return replace(state, published=True)
 
 
-@dataclass(frozen=True)
-class ServiceImpactChange:
-    """What an incident change does to its services' impact maps: set these severities, remove these."""
-
-    set: dict[str, str]
-    remove: frozenset[str]
-
-    @property
-    def empty(self) -> bool:
-        return not self.set and not self.remove
-
-
 def service_impact_change(before: IncidentState | None, after: IncidentState | None) -> ServiceImpactChange:
-    """The impact writes that take services from `before` to `after` (None: the incident does not exist).
+    """The impact writes that take services from `before` to `after` (None: the incident does not exist)."""
 
-    Services whose recorded severity is already right are left alone, so an unrelated edit writes nothing.
-    """
-    old = dict.fromkeys(before.affected_services, before.severity) if before and impacts_services(before) else {}
-    new = dict.fromkeys(after.affected_services, after.severity) if after and impacts_services(after) else {}
-    to_set = {service: severity for service, severity in new.items() if old.get(service) != severity}
-    return ServiceImpactChange(set=to_set, remove=frozenset(old.keys() - new.keys()))
+    def impact(state: IncidentState | None) -> dict[str, str]:
+        return dict.fromkeys(state.affected_services, state.severity) if state and impacts_services(state) else {}
+
+    return impact_change(impact(before), impact(after))

@@ -5,7 +5,7 @@ UV := $(PYTHON) -m uv
 export UV_PYTHON_DOWNLOADS := never
 export PORT ?= 3000
 
-.PHONY: dev test setup lint unit integration e2e openapi requirements format clean
+.PHONY: dev test setup lint sweep unit integration e2e openapi requirements format clean
 
 setup: .venv/.synced
 
@@ -28,6 +28,10 @@ lint: setup
 	$(UV) export --frozen --quiet --no-dev --no-emit-project --no-hashes --no-header --format requirements-txt \
 		| diff -u layers/flare/requirements.txt - \
 		|| (echo "layers/flare/requirements.txt is out of date: run make requirements" && exit 1)
+
+# Run the maintenance scheduler of the running `make dev` stack now (it also runs every minute by itself).
+sweep: setup
+	$(UV) run --frozen python -m flare_local.run_schedule SweepMaintenancesFunction
 
 unit integration e2e: setup
 	$(UV) run --frozen pytest tests/$@

@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"Flare API    {stack.base_url}/api/v1")
         print(f"API docs     {stack.base_url}/docs")
         print(f"DynamoDB     {stack.dynamodb_endpoint} (table {stack.table_name})")
+        for schedule in stack.schedules.values():
+            print(f"Schedule     {schedule.function.logical_id} every {schedule.rate_seconds} s (now: make sweep)")
         if stack.organisation is not None:
             print(f"Demo org     {stack.organisation.name} ({stack.organisation.organisation_id})")
             print(f"Admin key    {stack.api_key}")

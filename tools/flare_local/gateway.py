@@ -163,6 +163,7 @@ class LocalGateway:
         api_id, api = _the_api(template)
         self.stage = api.get("StageName") if isinstance(api.get("StageName"), str) else "live"
         self.resources = _resources(template, self.template_path.parent, api_id, api)
+        self.schedules = _schedules(template, self.template_path.parent)
         self.gateway_responses = _gateway_responses(api)
         self.openapi_path = self.template_path.parent / "docs" / "openapi.json"
         self._host, self._port = host, port
@@ -172,6 +173,7 @@ class LocalGateway:
         # One invocation at a time: Powertools' event handler keeps the current event in a class attribute,
         # so two handlers running at once in one process could answer each other's requests.
         self._invocation_lock = threading.Lock()
+        self._stop_schedules = threading.Event()
         self.base_url: str | None = None
 
     # -- serving -------------------------------------------------------------------------------------------
@@ -184,9 +186,13 @@ class LocalGateway:
         server.gateway = self  # type: ignore[attr-defined]
         self._serving = BackgroundServer(server, "flare-local-api")
         self.base_url = self._serving.url
+        self._stop_schedules.clear()
+        for schedule in self.schedules.values():
+            threading.Thread(target=self._keep_schedule, args=(schedule,), name=schedule.name, daemon=True).start()
         return self.base_url
 
     def stop(self) -> None:
+        self._stop_schedules.set()
         if self._serving is not None:
             self._serving.stop()
             self._serving = None
@@ -363,9 +369,44 @@ class LocalGateway:
             self._handlers[function.logical_id] = getattr(_import(function), function.attribute)
         return self._handlers[function.logical_id]
 
+    # -- EventBridge schedules ----------------------------------------------------------------------------------
+
+    def run_schedule(self, name: str) -> Any:
+        """Invoke a scheduled function now, with the event EventBridge would send (name: the function's logical
+        id or the event's name)."""
+        schedule = self.schedules.get(name) or next(
+            (s for s in self.schedules.values() if s.function.logical_id == name), None
+        )
+        if schedule is None:
+            raise KeyError(name)
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        event = {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": ACCOUNT_ID,
+            "time": now,
+            "region": REGION,
+            "resources": [f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{schedule.name}"],
+            "detail": {},
+        }
+        return self._invoke(schedule.function, event)
+
+    def _keep_schedule(self, schedule: "Schedule") -> None:
+        """Run the function on its rule's rate, as EventBridge would, until the gateway stops."""
+        while not self._stop_schedules.wait(schedule.rate_seconds):
+            try:
+                result = self.run_schedule(schedule.name)
+                logger.info("%s ran on schedule: %s", schedule.function.logical_id, result)
+            except Exception:
+                logger.exception("%s failed on schedule", schedule.function.logical_id)
+
     # -- pages that are not part of the API ------------------------------------------------------------------
 
     def _local_page(self, request: Request) -> Response | None:
+        if request.raw_path.startswith("/_local/"):
+            return self._local_control(request)
         if request.method not in ("GET", "HEAD"):
             return None
         if request.raw_path == "/openapi.json":
@@ -376,6 +417,35 @@ class LocalGateway:
             asset = _SWAGGER_UI_DIR / Path(request.raw_path).name
             return Response(200, [("Content-Type", content_type)], asset.read_bytes())
         return None
+
+    def _local_control(self, request: Request) -> Response:
+        """The local stack's own controls (no auth: it listens on loopback only):
+        POST /_local/schedules/<name>/run runs a scheduled function now; PUT /_local/clock {"now": RFC 3339}
+        fixes the domain's clock (tests), DELETE /_local/clock gives the wall clock back."""
+        from flare import clock
+
+        def reply(status: int, body: Any) -> Response:
+            return Response(status, [("Content-Type", "application/json")], json.dumps(body).encode())
+
+        parts = request.raw_path.strip("/").split("/")
+        if request.method == "POST" and len(parts) == 4 and parts[1] == "schedules" and parts[3] == "run":
+            try:
+                return reply(200, self.run_schedule(parts[2]))
+            except KeyError:
+                return reply(404, {"detail": f"no scheduled function {parts[2]}", "schedules": list(self.schedules)})
+        if parts == ["_local", "clock"] and request.method == "PUT":
+            try:
+                now = datetime.fromisoformat(json.loads(request.body)["now"])
+                if now.tzinfo is None:
+                    raise ValueError("naive")
+            except (ValueError, KeyError, TypeError):
+                return reply(400, {"detail": 'send {"now": "<RFC 3339 with a timezone>"}'})
+            clock.set_clock(lambda: now)
+            return reply(200, {"now": clock.iso(clock.now())})
+        if parts == ["_local", "clock"] and request.method == "DELETE":
+            clock.set_clock(None)
+            return reply(200, {"now": clock.iso(clock.now())})
+        return reply(404, {"detail": "no such local control"})
 
     def _openapi(self, host: str | None) -> Response:
         if not self.openapi_path.exists():
@@ -508,6 +578,36 @@ def _resources(template: dict[str, Any], root: Path, api_id: str | None, api: di
                 parts.append(re.escape(segment))
         resources.append(Resource(path, re.compile("/".join(parts)), tuple(names), by_path[path]))
     return resources
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    function: Function
+    rate_seconds: int
+
+
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def _schedules(template: dict[str, Any], root: Path) -> dict[str, Schedule]:
+    """The template's Schedule events (EventBridge rules), by event name. Only rate() expressions."""
+    global_props = (template.get("Globals") or {}).get("Function") or {}
+    schedules = {}
+    for logical_id, resource in resources_of_type(template, "AWS::Serverless::Function").items():
+        props = resource.get("Properties") or {}
+        for event_name, event in (props.get("Events") or {}).items():
+            if event.get("Type") != "Schedule":
+                continue
+            expression = (event.get("Properties") or {}).get("Schedule", "")
+            match = _RATE.match(expression)
+            if not match:
+                raise ValueError(f"{logical_id}.{event_name}: the local stack runs rate() schedules, not {expression}")
+            seconds = int(match[1]) * _UNIT_SECONDS[match[2].rstrip("s")]
+            name = f"{logical_id}{event_name}"
+            schedules[name] = Schedule(name, _function(logical_id, {**global_props, **props}, root), seconds)
+    return schedules
 
 
 def _function(logical_id: str, props: dict[str, Any], root: Path) -> Function:

@@ -82,6 +82,11 @@ class LocalStack:
             self._restore_environ()
             self._restore_environ = None
 
+    @property
+    def schedules(self) -> dict:
+        """The template's EventBridge schedules the gateway runs (name → flare_local.gateway.Schedule)."""
+        return self._gateway.schedules if self._gateway else {}
+
     def __enter__(self) -> "LocalStack":
         self.start()
         return self

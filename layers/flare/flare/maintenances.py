@@ -3,7 +3,7 @@
 import random
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flare import clock, cursor, services, store
 from flare.auth import Caller
@@ -134,8 +134,12 @@ def list_maintenances(
         conditions.append("scheduled_start_at <= :starts_before")
         values[":starts_before"] = clock.iso(starts_before)
     query = cursor.fingerprint(
-        org=caller.org_id, list="maintenances", status=sorted(set(status)), service=service,
-        starts_after=starts_after, starts_before=starts_before,
+        org=caller.org_id,
+        list="maintenances",
+        status=sorted(set(status)),
+        service=service,
+        starts_after=starts_after,
+        starts_before=starts_before,
     )
     items, next_cursor = cursor.paged(
         query,
@@ -220,6 +224,11 @@ def transition(caller: Caller, maintenance_id: str, action: str, message: str | 
             _save(before, after, [event])
         except store.Stale:
             continue
+        except store.ServiceMissing as missing:
+            raise Conflict(
+                f"affected service {missing.service_id} no longer exists; remove it from the maintenance "
+                "(PATCH affected_services) and try again"
+            ) from None
         return _view(after, [event, *timeline])
     raise Unavailable("too many concurrent writers on this maintenance; try again")
 
@@ -258,7 +267,10 @@ def _catch_up(maintenance: Maintenance | None, now: datetime, report: SweepRepor
         if due is None or due[1] > now:
             return
         action, scheduled_for = due
-        after, event = _transitioned(maintenance, action, SCHEDULER, now, None, scheduled_for)
+        # Never before the change it follows: `now` is when the sweep began, and a manual action (or the
+        # previous step of a catch-up) may be as recent; 1 ms later keeps the timeline in order.
+        at = max(now, maintenance.updated_at + timedelta(milliseconds=1))
+        after, event = _transitioned(maintenance, action, SCHEDULER, at, None, scheduled_for)
         try:
             _save(maintenance, after, [event])
         except store.Stale:

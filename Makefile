@@ -5,7 +5,7 @@ UV := $(PYTHON) -m uv
 export UV_PYTHON_DOWNLOADS := never
 export PORT ?= 3000
 
-.PHONY: dev test setup lint sweep unit integration e2e openapi requirements format clean
+.PHONY: dev test setup lint sweep unit integration e2e fuzz bench openapi requirements format clean
 
 setup: .venv/.synced
 
@@ -35,6 +35,15 @@ sweep: setup
 
 unit integration e2e: setup
 	$(UV) run --frozen pytest tests/$@
+
+# Fuzz every operation of the OpenAPI document far harder than `make test` does: FLARE_FUZZ_EXAMPLES cases per
+# operation (default 500) from a fresh seed, which each failure names (FLARE_FUZZ_SEED=<n> draws them again).
+fuzz: setup
+	FLARE_FUZZ_EXAMPLES=$${FLARE_FUZZ_EXAMPLES:-500} $(UV) run --frozen pytest tests/e2e/test_schemathesis.py
+
+# Measure the figures of BENCHMARKS.md (about 10 minutes; `python -m flare_bench --help` for one figure).
+bench: setup
+	$(UV) run --frozen python -m flare_bench
 
 openapi: setup
 	$(UV) run --frozen python -m flare_local.openapi_spec

@@ -252,9 +252,11 @@ def list_messages(caller: Caller, incident_id: str, *, limit: int, after: str | 
 Change = Callable[[Incident, datetime], tuple[Incident, list[Message]]]
 
 
-def _change(caller: Caller, incident_id: str, change: Change, *, if_match: str | None = None) -> IncidentOut:
+def _change(
+    caller: Caller, incident_id: str, change: Change, *, if_match: str | None = None
+) -> tuple[Incident, list[Message]]:
     """Read, apply `change`, write conditionally on the version read; retry when another writer won (or 412
-    when the client pinned the version with If-Match)."""
+    when the client pinned the version with If-Match). The incident as written and its newest messages."""
     for attempt in range(MAX_ATTEMPTS):
         if attempt:
             _back_off(attempt)
@@ -263,7 +265,7 @@ def _change(caller: Caller, incident_id: str, change: Change, *, if_match: str |
         now = clock.now()
         after, new_messages = change(before, now)
         if after is before:
-            return _view(before, messages)
+            return before, messages
         after = after.model_copy(update={"version": before.version + 1, "updated_at": now})
         impact = service_impact_change(_state(before), _state(after))
         try:
@@ -279,7 +281,7 @@ def _change(caller: Caller, incident_id: str, change: Change, *, if_match: str |
                 f"affected service {missing.service_id} no longer exists; remove it from the incident "
                 "(PATCH affected_services) and try again"
             ) from None
-        return _view(written, list(reversed(new_messages)) + messages)
+        return written, list(reversed(new_messages)) + messages
     raise Unavailable("too many concurrent writers on this incident; try again")
 
 
@@ -299,7 +301,7 @@ def update_incident(
             after = _with_state(after.model_copy(), state)
         return after, messages
 
-    return _change(caller, incident_id, apply, if_match=if_match)
+    return _view(*_change(caller, incident_id, apply, if_match=if_match))
 
 
 def add_message(caller: Caller, incident_id: str, request: CreateMessageRequest) -> Message:
@@ -316,7 +318,7 @@ def add_message(caller: Caller, incident_id: str, request: CreateMessageRequest)
         state = lifecycle.apply_message(_state(incident), request.type, now)
         return _with_state(incident.model_copy(), state), [message]
 
-    _change(caller, incident_id, apply)
+    _change(caller, incident_id, apply)  # answers the message alone: no view, no service statuses to read
     return message
 
 
@@ -330,7 +332,7 @@ def publish_incident(caller: Caller, incident_id: str) -> IncidentOut:
             raise Conflict("the incident is resolved; reopen it with a message before publishing it")
         return incident.model_copy(update={"published": True, "published_at": now}), []
 
-    return _change(caller, incident_id, apply)
+    return _view(*_change(caller, incident_id, apply))
 
 
 def resolve_incident(caller: Caller, incident_id: str, request: ResolveIncidentRequest) -> IncidentOut:
@@ -342,7 +344,7 @@ def resolve_incident(caller: Caller, incident_id: str, request: ResolveIncidentR
         state = lifecycle.set_status(_state(incident), "resolved", now)
         return _with_state(incident, state), [_message(caller, incident.id, "resolved", request.description, now)]
 
-    return _change(caller, incident_id, apply)
+    return _view(*_change(caller, incident_id, apply))
 
 
 def delete_incident(caller: Caller, incident_id: str) -> None:

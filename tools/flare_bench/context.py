@@ -1,0 +1,150 @@
+"""What every figure may use: the options of the run, the Lambda environment, and the embedded DynamoDB with a
+fresh table and organisations on demand."""
+
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from flare_local.dynamodb import DUMMY_AWS_ENVIRON, REGION, create_table_from_template
+from flare_local.environ import patch_environ
+from flare_local.gateway import local_environment
+from flare_local.template import DEFAULT_TEMPLATE, REPO_ROOT, load_template
+
+ROOT = REPO_ROOT
+FUNCTIONS = ROOT / "functions"
+
+
+def lambda_environment(table_name: str, endpoint_url: str | None) -> dict[str, str | None]:
+    """The variables a deployed function gets: template.yaml's Globals (local values for what it computes),
+    AWS's region and credentials (dummies)."""
+    template = load_template(DEFAULT_TEMPLATE)
+    local = {"TABLE_NAME": table_name, "DYNAMODB_ENDPOINT_URL": endpoint_url or "", "CURSOR_SECRET": "bench"}
+    variables: dict[str, str | None] = dict(DUMMY_AWS_ENVIRON) | local_environment(template, local)
+    variables["DYNAMODB_ENDPOINT_URL"] = endpoint_url  # None: unset, as on AWS
+    return variables
+
+
+# moto in a process of its own: its work never competes with the measured code for this process's GIL.
+_SERVE = """\
+import sys
+from flare_local.dynamodb import LockedMotoServer
+with LockedMotoServer() as server:
+    print(server.endpoint_url, flush=True)
+    sys.stdin.read()  # until the benchmark closes it (or dies)
+"""
+
+
+class DynamoDBProcess:
+    """The embedded DynamoDB (flare_local's LockedMotoServer) in a child process."""
+
+    def __init__(self) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", _SERVE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        self.endpoint_url = (self._process.stdout.readline() if self._process.stdout else "").strip()
+        if not self.endpoint_url.startswith("http"):
+            self.stop()
+            raise RuntimeError("the embedded DynamoDB did not start")
+
+    def client(self) -> Any:
+        return boto3.client(
+            "dynamodb",
+            endpoint_url=self.endpoint_url,
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def stop(self) -> None:
+        if self._process.stdin:
+            self._process.stdin.close()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+
+@dataclass
+class Context:
+    repetitions: int = 10
+    large_incident_count: int = 50_000
+    _dynamodb: DynamoDBProcess | None = field(default=None, repr=False)
+    _table: str | None = field(default=None, repr=False)
+    _restore: list[Any] = field(default_factory=list, repr=False)
+
+    # ---- progress (stdout belongs to the functions' logs while figures run: see `quiet`) -------------------
+
+    @staticmethod
+    def say(message: str) -> None:
+        print(f"flare_bench: {message}", file=sys.stderr, flush=True)
+
+    # ---- the embedded DynamoDB ----------------------------------------------------------------------------
+
+    def dynamodb(self) -> DynamoDBProcess:
+        if self._dynamodb is None:
+            self._dynamodb = DynamoDBProcess()
+        return self._dynamodb
+
+    def new_table(self) -> str:
+        """A fresh table from template.yaml on the embedded DynamoDB, in place of the last one (moto copies a
+        whole table for every item of a transaction, so small tables keep it quick); the store (and every
+        function in this process) points at it from now on."""
+        from flare import store
+
+        server = self.dynamodb()
+        self._drop_table()
+        name = f"flare-bench-{uuid.uuid4().hex[:8]}"
+        create_table_from_template(server.client(), name, DEFAULT_TEMPLATE)
+        self._table = name
+        self._restore.append(patch_environ(lambda_environment(name, server.endpoint_url)))
+        store.reset_client()
+        return name
+
+    def _drop_table(self) -> None:
+        if self._table is not None and self._dynamodb is not None:
+            self._dynamodb.client().delete_table(TableName=self._table)
+        self._table = None
+
+    @staticmethod
+    def new_org(name: str = "bench") -> Any:
+        """A new organisation and its first (all-scopes) key: an `organisations.CreatedOrganisation`."""
+        from flare.organisations import create_organisation
+
+        return create_organisation(name)
+
+    def close(self) -> None:
+        while self._restore:
+            self._restore.pop()()
+        self._drop_table()
+        if self._dynamodb is not None:
+            self._dynamodb.stop()
+            self._dynamodb = None
+
+
+FUNCTION_LOG = Path(tempfile.gettempdir()) / "flare_bench_functions.log"
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Send file descriptor 1 to FUNCTION_LOG: the functions log a JSON line and flush EMF metrics on every
+    request, which costs what it costs on Lambda but would drown the terminal."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with open(FUNCTION_LOG, "a") as log:
+        os.dup2(log.fileno(), 1)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)

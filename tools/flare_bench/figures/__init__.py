@@ -1,0 +1,1 @@
+"""One module per figure (or per family of figures): every `@figure` function here is part of the report."""

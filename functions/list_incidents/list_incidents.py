@@ -4,10 +4,9 @@ from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import AwareDatetime
 
 from flare import http, incidents
-from flare.models import IncidentList, Severity, Status
+from flare.models import IncidentList, Severity, Status, Timestamp
 
 app = http.create_app()
 
@@ -19,8 +18,8 @@ def list_incidents(
     lifecycle: Annotated[Literal["draft", "active", "resolved"] | None, Query()] = None,
     service: Annotated[str | None, Query(description="A service id")] = None,
     tag: Annotated[str | None, Query()] = None,
-    created_after: Annotated[AwareDatetime | None, Query()] = None,
-    created_before: Annotated[AwareDatetime | None, Query()] = None,
+    created_after: Annotated[Timestamp | None, Query()] = None,
+    created_before: Annotated[Timestamp | None, Query()] = None,
     limit: Annotated[int, http.LIMIT] = 50,
     cursor: Annotated[str | None, http.CURSOR] = None,
 ) -> Response[IncidentList]:

@@ -4,10 +4,9 @@ from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import AwareDatetime
 
 from flare import http, maintenances
-from flare.models import MaintenanceList
+from flare.models import MaintenanceList, Timestamp
 
 app = http.create_app()
 
@@ -19,8 +18,8 @@ def list_maintenances(
         Query(description="Repeat to match any of several"),
     ] = None,
     service: Annotated[str | None, Query(description="A service id")] = None,
-    starts_after: Annotated[AwareDatetime | None, Query()] = None,
-    starts_before: Annotated[AwareDatetime | None, Query()] = None,
+    starts_after: Annotated[Timestamp | None, Query()] = None,
+    starts_before: Annotated[Timestamp | None, Query()] = None,
     limit: Annotated[int, http.LIMIT] = 50,
     cursor: Annotated[str | None, http.CURSOR] = None,
 ) -> Response[MaintenanceList]:

@@ -4,13 +4,19 @@ moto is not safe under concurrent requests (we measured lost updates and two win
 both with the in-process mock and with moto's threaded server); behind one lock it held 100 races out of 100.
 """
 
+import hashlib
+import io
+import json
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.config import Config
+from moto.core.model_instances import model_data
+from moto.dynamodb.models.table import StreamShard
 from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
@@ -31,22 +37,87 @@ DUMMY_AWS_ENVIRON: dict[str, str | None] = {
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
+# moto keeps every stream record of a table with a stream (FlareTable has one) for ever, and TransactWriteItems
+# deep-copies the table, records included, once per item: memory and the time of each transaction grew with every
+# write ever made. Nothing reads the stream locally; like DynamoDB's 24-hour retention, only the newest are kept.
+STREAM_RECORDS_KEPT = 1000
+
+
+def _keep_newest_stream_records(add: Callable[..., None]) -> Callable[..., None]:
+    def add_and_trim(shard: StreamShard, old: Any, new: Any) -> None:
+        add(shard, old, new)
+        if (excess := len(shard.items) - STREAM_RECORDS_KEPT) > 0:
+            del shard.items[:excess]
+            shard.starting_sequence_number += excess  # sequence numbers go on from where they were
+
+    return add_and_trim
+
+
+def _forget_tracked_instances() -> None:
+    """moto keeps every model object it ever made (each item written, and each item of every whole-table copy
+    TransactWriteItems makes) in a class-level list for its dashboard: the server leaked megabytes per transaction,
+    and the garbage collector slowed with it. Nothing here reads those lists."""
+    for model in model_data.get("dynamodb", {}).values():
+        model.instances_tracked.clear()
+
+
+if not getattr(StreamShard.add, "keeps_newest", False):
+    StreamShard.add = _keep_newest_stream_records(StreamShard.add)
+    StreamShard.add.keeps_newest = True
+
 
 class OneRequestAtATime:
-    """WSGI middleware: the whole call, response body included, runs under one lock (moto builds bodies lazily)."""
+    """WSGI middleware: the whole call, response body included, runs under one lock (moto builds bodies lazily).
+
+    It also keeps DynamoDB's promise that moto does not: a TransactWriteItems repeated with the ClientRequestToken
+    of one that succeeded (botocore sends one, and sends it again when it retries after a timeout) answers that
+    success again for 10 minutes, without applying the writes twice. Without it a transaction that was applied but
+    answered too late is retried and fails on its own writes (`attribute_not_exists`)."""
 
     def __init__(self, app: WSGIApp) -> None:
         self._app = app
         self._lock = threading.Lock()
+        self._transactions: dict[str, tuple[float, str, list[tuple[str, str]], bytes]] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         with self._lock:
-            response = self._app(environ, start_response)
+            token = self._transaction_token(environ)
+            if token is not None and token in self._transactions:
+                _, status, headers, body = self._transactions[token]
+                start_response(status, headers)
+                return [body]
+            answered: list[Any] = []
+
+            def record(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+                answered[:] = [status, headers]
+                return start_response(status, headers, *exc_info)
+
+            response = self._app(environ, record)
             try:
-                return [b"".join(response)]
+                body = b"".join(response)
             finally:
                 if hasattr(response, "close"):
                     response.close()
+            if token is not None and answered and answered[0].startswith("200"):
+                now = time.monotonic()
+                while self._transactions and next(iter(self._transactions.values()))[0] < now - 600:
+                    del self._transactions[next(iter(self._transactions))]  # the oldest: dicts keep their order
+                self._transactions[token] = (now, answered[0], answered[1], body)
+            _forget_tracked_instances()
+            return [body]
+
+    @staticmethod
+    def _transaction_token(environ: dict[str, Any]) -> str | None:
+        """The ClientRequestToken of a TransactWriteItems (the body is read and put back for moto)."""
+        if environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2] != "TransactWriteItems":
+            return None
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        try:
+            token = json.loads(body).get("ClientRequestToken")
+        except (ValueError, AttributeError):
+            return None
+        return f"{token}:{hashlib.sha256(body).hexdigest()}" if token else None
 
 
 class _QuietRequestHandler(MotoRequestHandler):

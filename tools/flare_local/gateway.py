@@ -503,6 +503,8 @@ class _HttpHandler(BaseHTTPRequestHandler):
             self.wfile.write(response.body)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+    # Methods no route can declare still get API Gateway's answer (a problem), not http.server's 501 page.
+    do_TRACE = do_CONNECT = do_QUERY = _serve
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.info("%s %s", self.client_address[0], format % args)

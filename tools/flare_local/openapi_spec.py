@@ -70,20 +70,33 @@ PROBLEM_STATUSES = {
     "403": "The API key lacks the route's scope",
     "404": "Not found (also another organisation's resource)",
     "422": "Validation failed: `errors` names each field",
+    "429": "The API key's rate limit is used up; retry after Retry-After seconds",
     "503": "A dependency is unavailable; retry after Retry-After seconds",
 }
 BODY_PROBLEMS = {"413": "Body too large", "415": "Body is not JSON"}
+# Answers of every operation that changes something: the resource's state (or a name or another resource it
+# depends on) forbids the change.
+WRITE_METHODS = {"post", "put", "patch", "delete"}
+WRITE_PROBLEMS = {"409": "Conflict: the current state forbids this change (`detail` says why)"}
+# Answers of every operation that takes If-Match.
+IF_MATCH_PROBLEMS = {"412": "If-Match names a version that is no longer current"}
 
 
 def _with_problem_responses(spec: dict) -> dict:
     """Declare Flare's RFC 9457 problems in place of Powertools' default 422 shape."""
     problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for operations in spec.get("paths", {}).values():
-        for operation in operations.values():
+        for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
             if "204" in responses:
                 responses["204"] = {"description": "No content"}
-            statuses = PROBLEM_STATUSES | (BODY_PROBLEMS if "requestBody" in operation else {})
+            headers = {p["name"].lower() for p in operation.get("parameters", []) if p.get("in") == "header"}
+            statuses = (
+                PROBLEM_STATUSES
+                | (BODY_PROBLEMS if "requestBody" in operation else {})
+                | (WRITE_PROBLEMS if method in WRITE_METHODS else {})
+                | (IF_MATCH_PROBLEMS if "if-match" in headers else {})
+            )
             for status, description in statuses.items():
                 responses[status] = {"description": description, "content": problem}
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})

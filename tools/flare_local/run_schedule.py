@@ -1,6 +1,6 @@
 """Run a scheduled function of the running local stack now (`make sweep` runs the maintenance scheduler).
 
-    python -m flare_local.run_schedule [NAME] [--url http://127.0.0.1:3000]
+python -m flare_local.run_schedule [NAME] [--url http://127.0.0.1:3000]
 """
 
 import argparse

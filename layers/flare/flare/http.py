@@ -12,6 +12,7 @@ A handler module is:
     handler = http.lambda_handler(app)
 """
 
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -331,7 +332,7 @@ def idempotent(
                 function_payload=payload,
                 config=config,
                 persistence_store=store.idempotency_persistence(),
-                key_prefix=route,
+                key_prefix=_record_prefix(route),
                 function_args=(),
                 function_kwargs={},
             ).handle()
@@ -346,6 +347,18 @@ def idempotent(
             time.sleep(0.05)
         except IdempotencyPersistenceLayerError:
             raise Unavailable("idempotency records are unavailable; retry after a moment") from None
+
+
+_MAX_ROUTE_PREFIX_BYTES = 256
+
+
+def _record_prefix(route: str) -> str:
+    """The route as the idempotency record's sort key begins (`<prefix>#<digest>`). A route holds the path id as
+    sent, and DynamoDB refuses sort keys over 1024 bytes: a longer route is hashed, so that the operation still
+    answers (a 404) instead of the record's write failing (a 503 that no retry would cure)."""
+    if len(route.encode()) <= _MAX_ROUTE_PREFIX_BYTES:
+        return route
+    return f"{route.split(' ')[0]} sha256:{hashlib.sha256(route.encode()).hexdigest()}"
 
 
 class _Unstored(Exception):

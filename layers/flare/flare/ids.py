@@ -1,7 +1,7 @@
 """Prefixed ULID identifiers: they sort by creation time and say what they are (`inc_01J...`)."""
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 from ulid import ULID
 
@@ -23,7 +23,7 @@ def is_id(value: str, prefix: str) -> bool:
 
 def ulid_bound(at: datetime, *, upper: bool) -> str:
     """The smallest (or largest) ULID string of the millisecond `at`, to turn time ranges into key ranges."""
-    at = at.astimezone(UTC)
-    millis = int(at.timestamp() * 1000)
+    # ULIDs count milliseconds from 1970 in 48 bits: earlier or later instants bound at the ends of that range.
+    millis = min(max(int(at.timestamp() * 1000), 0), 2**48 - 1)
     randomness = b"\xff" * 10 if upper else b"\x00" * 10
     return str(ULID.from_bytes(millis.to_bytes(6, "big") + randomness))

@@ -1,6 +1,7 @@
 """Pydantic models: request bodies (strict: unknown fields are errors), stored records and responses."""
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -73,8 +74,30 @@ def _bounded_metadata(value: dict[str, Any]) -> dict[str, Any]:
 Metadata = Annotated[dict[str, Any], AfterValidator(_bounded_metadata)]
 ServiceIds = Annotated[list[ServiceId], Field(max_length=MAX_AFFECTED_SERVICES), AfterValidator(_unique)]
 Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS), AfterValidator(_unique)]
+
+
+_RFC3339_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]")
+
+
+def _rfc3339(value: Any) -> Any:
+    # Pydantic would also take a number (or a string of digits) as seconds since 1970: 12345 is not a time.
+    if isinstance(value, datetime) or (isinstance(value, str) and _RFC3339_DATE_TIME.match(value)):
+        return value
+    raise ValueError("must be an RFC 3339 date-time with an offset, e.g. 2026-06-01T02:00:00Z")
+
+
+def _in_utc(at: datetime) -> datetime:
+    try:
+        return at.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 or 9999-12-31T23:59-01:00: no such instant in UTC
+        raise ValueError("must be between 0001-01-01 and 9999-12-31 in UTC") from None
+
+
 Timestamp = Annotated[
-    AwareDatetime, AfterValidator(lambda at: at.astimezone(UTC)), PlainSerializer(iso, return_type=str, when_used="json")
+    AwareDatetime,
+    BeforeValidator(_rfc3339),
+    AfterValidator(_in_utc),
+    PlainSerializer(iso, return_type=str, when_used="json"),
 ]
 
 

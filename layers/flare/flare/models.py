@@ -3,7 +3,7 @@
 import json
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -143,7 +143,23 @@ class CreateIncidentRequest(RequestModel):
         return self
 
 
-class UpdateIncidentRequest(RequestModel):
+class PatchRequest(RequestModel):
+    """A PATCH body: omit a field to leave it unchanged; null is refused, as it would silently erase it (except
+    for the fields named in NULL_MEANS_ABSENT)."""
+
+    NULL_MEANS_ABSENT: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.NULL_MEANS_ABSENT:
+            raise ValueError("cannot be null (omit the field to leave it unchanged)")
+        return value
+
+
+class UpdateIncidentRequest(PatchRequest):
+    NULL_MEANS_ABSENT = frozenset({"status", "message"})
+
     title: Title | None = None
     description: Description | None = None
     severity: Severity | None = None
@@ -156,14 +172,6 @@ class UpdateIncidentRequest(RequestModel):
         validate_default=True,
         description="Timeline message: required with status; alone, it is posted as an `update`",
     )
-
-    @field_validator("title", "description", "severity", "affected_services", "tags", "metadata", mode="before")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        # Omit a field to leave it unchanged; null would silently erase it.
-        if value is None:
-            raise ValueError("cannot be null (omit the field to leave it unchanged)")
-        return value
 
     @field_validator("message")
     @classmethod
@@ -187,16 +195,9 @@ class CreateServiceRequest(RequestModel):
     description: Description = ""
 
 
-class UpdateServiceRequest(RequestModel):
+class UpdateServiceRequest(PatchRequest):
     name: Name | None = None
     description: Description | None = None
-
-    @field_validator("name", "description", mode="before")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("cannot be null (omit the field to leave it unchanged)")
-        return value
 
 
 DEFAULT_RATE_LIMIT_PER_MINUTE = 1200
@@ -384,7 +385,7 @@ class CreateMaintenanceRequest(RequestModel):
         return end
 
 
-class UpdateMaintenanceRequest(RequestModel):
+class UpdateMaintenanceRequest(PatchRequest):
     title: Title | None = None
     description: Description | None = None
     affected_services: ServiceIds | None = None
@@ -392,13 +393,6 @@ class UpdateMaintenanceRequest(RequestModel):
     scheduled_end_at: Timestamp | None = None
     auto_start: bool | None = None
     auto_complete: bool | None = None
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("cannot be null (omit the field to leave it unchanged)")
-        return value
 
 
 class MaintenanceActionRequest(RequestModel):

@@ -597,18 +597,26 @@ def _get_dedupe(org_id: str, source: str | None, external_id: str) -> dict[str, 
     return _from_item(response["Item"]) if "Item" in response else None
 
 
-def get_incident(org_id: str, incident_id: str, *, message_limit: int = 100) -> tuple[Incident, list[Message]] | None:
-    """The incident and its newest messages, in one Query (strongly consistent: read-modify-write uses it)."""
+def _record_and_timeline(pk: str, record_sk: str, limit: int) -> list[dict[str, Any]] | None:
+    """A record and its newest `limit` timeline entries, in one strongly consistent Query (read-modify-write
+    uses it): timeline keys start with '#', which sorts before the record's key, so descending order returns
+    the record first. None when there is no record."""
     response = client().query(
         TableName=table_name(),
         KeyConditionExpression="PK = :pk",
-        ExpressionAttributeValues=_values({":pk": incident_pk(org_id, incident_id)}),
+        ExpressionAttributeValues=_values({":pk": pk}),
         ScanIndexForward=False,
         ConsistentRead=True,
-        Limit=message_limit + 1,
+        Limit=limit + 1,
     )
     items = [_from_item(item) for item in response.get("Items", [])]
-    if not items or items[0]["SK"] != INCIDENT_SK:
+    return items if items and items[0]["SK"] == record_sk else None
+
+
+def get_incident(org_id: str, incident_id: str, *, message_limit: int = 100) -> tuple[Incident, list[Message]] | None:
+    """The incident and its newest messages, in one Query."""
+    items = _record_and_timeline(incident_pk(org_id, incident_id), INCIDENT_SK, message_limit)
+    if items is None:
         return None
     return _incident(items[0]), [Message.model_validate(item) for item in items[1:]]
 
@@ -808,16 +816,8 @@ def get_maintenance(
     org_id: str, maintenance_id: str, *, event_limit: int = 100
 ) -> tuple[Maintenance, list[MaintenanceEvent]] | None:
     """The maintenance and its newest timeline entries, in one Query."""
-    response = client().query(
-        TableName=table_name(),
-        KeyConditionExpression="PK = :pk",
-        ExpressionAttributeValues=_values({":pk": maintenance_pk(org_id, maintenance_id)}),
-        ScanIndexForward=False,
-        ConsistentRead=True,
-        Limit=event_limit + 1,
-    )
-    items = [_from_item(item) for item in response.get("Items", [])]
-    if not items or items[0]["SK"] != MAINTENANCE_SK:
+    items = _record_and_timeline(maintenance_pk(org_id, maintenance_id), MAINTENANCE_SK, event_limit)
+    if items is None:
         return None
     return Maintenance.model_validate(items[0]), [MaintenanceEvent.model_validate(item) for item in items[1:]]
 

@@ -12,6 +12,7 @@ A handler module is:
     handler = http.lambda_handler(app)
 """
 
+import base64
 import hashlib
 import json
 import time
@@ -182,8 +183,6 @@ def _check_body(event: dict[str, Any]) -> FlareError | None:
     if not body:
         return None
     if event.get("isBase64Encoded"):
-        import base64
-
         try:
             raw = base64.b64decode(body)
         except ValueError:

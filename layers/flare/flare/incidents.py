@@ -172,31 +172,17 @@ def list_incidents(
     limit: int,
     after: str | None,
 ) -> IncidentList:
-    conditions, names, values = [], {}, {}
-    if status:
-        names["#status"] = "status"
-        placeholders = []
-        for index, value in enumerate(dict.fromkeys(status)):
-            values[f":status{index}"] = value
-            placeholders.append(f":status{index}")
-        conditions.append(f"#status IN ({', '.join(placeholders)})")
+    where = store.Filter().any_of("status", status)
     if severity:
-        conditions.append("severity = :severity")
-        values[":severity"] = parse_severity(severity)
-    if lifecycle_filter:
-        names["#status"] = "status"
-        values[":resolved"] = "resolved"
-        if lifecycle_filter == "resolved":
-            conditions.append("#status = :resolved")
-        else:
-            conditions.append("#status <> :resolved AND published = :published")
-            values[":published"] = lifecycle_filter == "active"
+        where.compare("severity", "=", parse_severity(severity))
+    if lifecycle_filter == "resolved":
+        where.compare("status", "=", "resolved")
+    elif lifecycle_filter:  # draft or active: unresolved, and published or not
+        where.compare("status", "<>", "resolved").compare("published", "=", lifecycle_filter == "active")
     if service:
-        conditions.append("contains(affected_services, :service)")
-        values[":service"] = service
+        where.contains("affected_services", service)
     if tag:
-        conditions.append("contains(tags, :tag)")
-        values[":tag"] = tag
+        where.contains("tags", tag)
     id_range = None
     if created_after or created_before:
         low = "inc_" + ulid_bound(created_after, upper=False) if created_after else "inc_"
@@ -223,9 +209,7 @@ def list_incidents(
             limit=limit,
             start=start,
             id_range=id_range,
-            filter_expression=" AND ".join(conditions) or None,
-            names=names or None,
-            values=values or None,
+            where=where,
         ),
     )
     incidents = [store.incident_from_item(item) for item in items]

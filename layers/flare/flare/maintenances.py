@@ -117,22 +117,14 @@ def list_maintenances(
     limit: int,
     after: str | None,
 ) -> MaintenanceList:
-    conditions, names, values = [], {}, {}
-    if status:
-        names["#status"] = "status"
-        placeholders = [f":status{index}" for index in range(len(set(status)))]
-        values |= dict(zip(placeholders, sorted(set(status)), strict=True))
-        conditions.append(f"#status IN ({', '.join(placeholders)})")
+    where = store.Filter().any_of("status", status)
     if service:
-        conditions.append("contains(affected_services, :service)")
-        values[":service"] = service
+        where.contains("affected_services", service)
     # Stored timestamps share one RFC 3339 format, so they compare as strings.
     if starts_after:
-        conditions.append("scheduled_start_at >= :starts_after")
-        values[":starts_after"] = clock.iso(starts_after)
+        where.compare("scheduled_start_at", ">=", clock.iso(starts_after))
     if starts_before:
-        conditions.append("scheduled_start_at <= :starts_before")
-        values[":starts_before"] = clock.iso(starts_before)
+        where.compare("scheduled_start_at", "<=", clock.iso(starts_before))
     query = cursor.fingerprint(
         org=caller.org_id,
         list="maintenances",
@@ -149,9 +141,7 @@ def list_maintenances(
             "MAINTENANCES",
             limit=limit,
             start=start,
-            filter_expression=" AND ".join(conditions) or None,
-            names=names or None,
-            values=values or None,
+            where=where,
         ),
     )
     maintenances = [Maintenance.model_validate(item) for item in items]

@@ -315,6 +315,44 @@ def _position(attributes: dict[str, Any]) -> dict[str, str]:
     return {name: attributes[name] for name in ("PK", "SK", "GSI1PK", "GSI1SK")}
 
 
+class Filter:
+    """A list filter, condition by condition (all must hold), as a DynamoDB filter expression."""
+
+    def __init__(self) -> None:
+        self.conditions: list[str] = []
+        self.names: dict[str, str] = {}
+        self.values: dict[str, Any] = {}
+
+    def _name(self, attribute: str) -> str:
+        self.names[f"#{attribute}"] = attribute  # every attribute by placeholder: some are reserved words
+        return f"#{attribute}"
+
+    def _value(self, value: Any) -> str:
+        placeholder = f":f{len(self.values)}"
+        self.values[placeholder] = value
+        return placeholder
+
+    def compare(self, attribute: str, operator: str, value: Any) -> "Filter":
+        """`attribute <operator> value`, operator one of = <> < <= > >=."""
+        self.conditions.append(f"{self._name(attribute)} {operator} {self._value(value)}")
+        return self
+
+    def any_of(self, attribute: str, values: list[Any]) -> "Filter":
+        if values:
+            placeholders = ", ".join(self._value(value) for value in dict.fromkeys(values))
+            self.conditions.append(f"{self._name(attribute)} IN ({placeholders})")
+        return self
+
+    def contains(self, attribute: str, value: Any) -> "Filter":
+        """The list attribute holds `value`."""
+        self.conditions.append(f"contains({self._name(attribute)}, {self._value(value)})")
+        return self
+
+    @property
+    def expression(self) -> str | None:
+        return " AND ".join(self.conditions) or None
+
+
 def query_collection(
     org_id: str,
     collection: str,
@@ -322,16 +360,15 @@ def query_collection(
     limit: int,
     start: dict[str, str] | None = None,
     id_range: tuple[str, str] | None = None,
-    filter_expression: str | None = None,
-    names: dict[str, str] | None = None,
-    values: dict[str, Any] | None = None,
+    where: Filter | None = None,
     max_items_read: int = 1000,
 ) -> Page:
     """Newest-first page of an organisation's collection on GSI1 (a Query; cost bounded by the page, not
     the table). With a filter, reads on until the page is full or `max_items_read` items were examined, and
     then may return a short page with a cursor: DynamoDB filters after reading."""
     key_condition = "GSI1PK = :pk"
-    expression_values: dict[str, Any] = {":pk": list_pk(org_id, collection)} | (values or {})
+    filter_expression = where.expression if where else None
+    expression_values: dict[str, Any] = {":pk": list_pk(org_id, collection)} | (where.values if where else {})
     if id_range:
         key_condition += " AND GSI1SK BETWEEN :lo AND :hi"
         expression_values |= {":lo": id_range[0], ":hi": id_range[1]}
@@ -344,8 +381,7 @@ def query_collection(
     }
     if filter_expression:
         request["FilterExpression"] = filter_expression
-    if names:
-        request["ExpressionAttributeNames"] = names
+        request["ExpressionAttributeNames"] = where.names
     if start:
         _check_position(start, "GSI1PK", expression_values[":pk"])
         request["ExclusiveStartKey"] = _to_item(start)

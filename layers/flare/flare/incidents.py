@@ -1,13 +1,11 @@
 """Incident use cases: each reads what it must, applies the lifecycle rules, and writes all or nothing."""
 
-import random
-import time
 from collections.abc import Callable
 from datetime import datetime
 
 from flare import clock, cursor, services, store
 from flare.auth import Caller
-from flare.errors import Conflict, NotFound, PreconditionFailed, Unavailable, ValidationFailed
+from flare.errors import Conflict, NotFound, PreconditionFailed, Unavailable
 from flare.ids import is_id, new_id, ulid_bound
 from flare.models import (
     CreateIncidentRequest,
@@ -22,6 +20,7 @@ from flare.models import (
     UpdateIncidentRequest,
 )
 from flare.preconditions import check_if_match
+from flare.retry import back_off
 from flare.rules import lifecycle
 from flare.rules.lifecycle import IncidentState, service_impact_change
 from flare.rules.vocabulary import parse_severity
@@ -88,15 +87,6 @@ def _message(caller: Caller, incident_id: str, message_type: str, description: s
     )
 
 
-def _service_missing(service_id: str) -> ValidationFailed:
-    return ValidationFailed.of("affected_services", f"no service {service_id} in this organisation")
-
-
-def _back_off(attempt: int) -> None:
-    """Jittered exponential pause before retrying a lost optimistic write (spreads a thundering herd)."""
-    time.sleep(random.uniform(0, 0.01 * 2 ** min(attempt, 6)))
-
-
 # ---- create -------------------------------------------------------------------------------------------
 
 
@@ -141,7 +131,7 @@ def create_incident(caller: Caller, request: CreateIncidentRequest) -> tuple[Inc
         except store.Stale:
             pass
         except store.ServiceMissing as missing:
-            raise _service_missing(missing.service_id) from None
+            raise services.missing(missing.service_id) from None
     raise Unavailable("too many concurrent writers on this incident; try again")
 
 
@@ -243,7 +233,7 @@ def _change(
     when the client pinned the version with If-Match). The incident as written and its newest messages."""
     for attempt in range(MAX_ATTEMPTS):
         if attempt:
-            _back_off(attempt)
+            back_off(attempt)
         before, messages = _read(caller, incident_id)
         check_if_match(if_match, before.version)
         now = clock.now()
@@ -260,11 +250,8 @@ def _change(
             continue
         except store.ServiceMissing as missing:
             if missing.service_id not in before.affected_services:
-                raise _service_missing(missing.service_id) from None  # the client just named it
-            raise Conflict(
-                f"affected service {missing.service_id} no longer exists; remove it from the incident "
-                "(PATCH affected_services) and try again"
-            ) from None
+                raise services.missing(missing.service_id) from None  # the client just named it
+            raise services.deleted_since(missing.service_id, "incident") from None
         return written, list(reversed(new_messages)) + messages
     raise Unavailable("too many concurrent writers on this incident; try again")
 
@@ -334,7 +321,7 @@ def resolve_incident(caller: Caller, incident_id: str, request: ResolveIncidentR
 def delete_incident(caller: Caller, incident_id: str) -> None:
     for attempt in range(MAX_ATTEMPTS):
         if attempt:
-            _back_off(attempt)
+            back_off(attempt)
         incident, _messages = _read(caller, incident_id)
         try:
             store.delete_incident(incident, service_impact_change(_state(incident), None))

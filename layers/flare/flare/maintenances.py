@@ -1,7 +1,5 @@
 """Maintenance use cases, and the scheduler's sweep that starts and completes them when they fall due."""
 
-import random
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -19,6 +17,7 @@ from flare.models import (
     UpdateMaintenanceRequest,
 )
 from flare.preconditions import check_if_match
+from flare.retry import back_off
 from flare.rules import maintenance as rules
 from flare.rules.rollup import impact_change
 
@@ -69,14 +68,6 @@ def _event(kind: str, actor: str, at: datetime, message: str | None = None, sche
     )
 
 
-def _service_missing(service_id: str) -> ValidationFailed:
-    return ValidationFailed.of("affected_services", f"no service {service_id} in this organisation")
-
-
-def _back_off(attempt: int) -> None:
-    time.sleep(random.uniform(0, 0.01 * 2 ** min(attempt, 6)))
-
-
 def create_maintenance(caller: Caller, request: CreateMaintenanceRequest) -> MaintenanceOut:
     now = clock.now()
     maintenance = Maintenance(
@@ -92,7 +83,7 @@ def create_maintenance(caller: Caller, request: CreateMaintenanceRequest) -> Mai
     try:
         store.create_maintenance(maintenance, event, _due_at(maintenance))
     except store.ServiceMissing as missing:
-        raise _service_missing(missing.service_id) from None
+        raise services.missing(missing.service_id) from None
     return _view(maintenance, [event])
 
 
@@ -161,7 +152,7 @@ def update_maintenance(
     changes = request.model_dump(exclude_unset=True)
     for attempt in range(MAX_ATTEMPTS):
         if attempt:
-            _back_off(attempt)
+            back_off(attempt)
         before, timeline = _read(caller.org_id, maintenance_id)
         check_if_match(if_match, before.version)
         changed = {name: value for name, value in changes.items() if getattr(before, name) != value}
@@ -183,7 +174,7 @@ def update_maintenance(
                 raise PreconditionFailed("the maintenance changed since it was read; fetch it and retry") from None
             continue
         except store.ServiceMissing as missing:
-            raise _service_missing(missing.service_id) from None
+            raise services.missing(missing.service_id) from None
         return _view(after, [event, *timeline])
     raise Unavailable("too many concurrent writers on this maintenance; try again")
 
@@ -204,7 +195,7 @@ def transition(caller: Caller, maintenance_id: str, action: str, message: str | 
     scheduler (or another caller), exactly one transition happens: the loser sees the new status."""
     for attempt in range(MAX_ATTEMPTS):
         if attempt:
-            _back_off(attempt)
+            back_off(attempt)
         before, timeline = _read(caller.org_id, maintenance_id)
         try:
             after, event = _transitioned(before, action, caller.key_id, clock.now(), message)
@@ -215,10 +206,7 @@ def transition(caller: Caller, maintenance_id: str, action: str, message: str | 
         except store.Stale:
             continue
         except store.ServiceMissing as missing:
-            raise Conflict(
-                f"affected service {missing.service_id} no longer exists; remove it from the maintenance "
-                "(PATCH affected_services) and try again"
-            ) from None
+            raise services.deleted_since(missing.service_id, "maintenance") from None
         return _view(after, [event, *timeline])
     raise Unavailable("too many concurrent writers on this maintenance; try again")
 

@@ -2,7 +2,7 @@
 
 from flare import clock, cursor, store
 from flare.auth import Caller
-from flare.errors import Conflict, NotFound, PreconditionFailed
+from flare.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from flare.ids import is_id, new_id
 from flare.models import (
     AffectedServiceOut,
@@ -40,6 +40,20 @@ def affected_services(org_id: str, service_ids: list[str]) -> dict[str, Affected
         else AffectedServiceOut(id=service_id, name=None, status="unknown")
         for service_id in service_ids
     }
+
+
+def missing(service_id: str) -> ValidationFailed:
+    """The refusal when a request names a service this organisation does not have."""
+    return ValidationFailed.of("affected_services", f"no service {service_id} in this organisation")
+
+
+def deleted_since(service_id: str, kind: str) -> Conflict:
+    """The refusal when an incident's or maintenance's service was deleted after it was named: its impact
+    cannot be recorded until the service is removed from it."""
+    return Conflict(
+        f"affected service {service_id} no longer exists; remove it from the {kind} "
+        "(PATCH affected_services) and try again"
+    )
 
 
 def _name_taken(name: str) -> Conflict:

@@ -26,8 +26,6 @@ then its newest messages: get-incident-with-messages is one Query. Every key emb
 import hashlib
 import json
 import os
-import random
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +38,7 @@ from botocore.config import Config
 from flare.clock import iso
 from flare.errors import BadRequest
 from flare.models import ApiKey, Incident, Maintenance, MaintenanceEvent, Message, Organisation, Service
+from flare.retry import back_off
 from flare.rules.rollup import ServiceImpactChange
 
 INCIDENT_SK = "INCIDENT"
@@ -202,7 +201,7 @@ def _transact(items: list[dict[str, Any]]) -> None:
             conflicted = any(reason.get("Code") == "TransactionConflict" for reason in reasons)
             if not conflicted or attempt == MAX_TRANSACTION_RETRIES:
                 raise
-            time.sleep(random.uniform(0, 0.02 * 2**attempt))
+            back_off(attempt, base=0.02)
 
 
 def _put(item: dict[str, Any], condition: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -453,7 +452,7 @@ def get_services(org_id: str, service_ids: Iterable[str]) -> dict[str, Service]:
             keys = response.get("UnprocessedKeys", {}).get(table_name(), {}).get("Keys", [])
             if keys:
                 attempt += 1
-                time.sleep(random.uniform(0, 0.02 * 2 ** min(attempt, 5)))
+                back_off(attempt, base=0.02)
     return found
 
 

@@ -57,7 +57,9 @@ def run_stack(log_dir: Path):
     deadline = time.monotonic() + 60
     while True:
         try:
-            if httpx.get(f"{running.base_url}/openapi.json", timeout=1).status_code == 200:
+            # Ready once the seeded key is accepted: the gateway listens before the demo org is written.
+            ready = httpx.get(f"{running.api}/services", headers={"Authorization": f"Bearer {api_key}"}, timeout=5)
+            if ready.status_code == 200:
                 break
         except httpx.TransportError:
             pass

@@ -17,8 +17,9 @@ ABOVE_GOAL = "above the goal: see BENCHMARKS.md"
 EXPECTED = {
     "create": [TRANSACT],
     "create_affecting_a_service": [TRANSACT, BATCH_GET],  # ABOVE_GOAL (1): the answer's service statuses
-    "create_dedupe_hit": [TRANSACT, QUERY],
-    "create_dedupe_hit_affecting_a_service": [TRANSACT, QUERY, BATCH_GET],  # ABOVE_GOAL (≤ 2)
+    # ABOVE_GOAL (≤ 2): the failed claim names the incident, the repeat is counted, then its timeline is read
+    "create_dedupe_hit": [TRANSACT, "UpdateItem", QUERY],
+    "create_dedupe_hit_affecting_a_service": [TRANSACT, "UpdateItem", QUERY, BATCH_GET],  # ABOVE_GOAL (≤ 2)
     "create_with_idempotency_key": ["PutItem", TRANSACT, "UpdateItem"],  # Powertools' record: claim, then save
     "create_idempotent_replay": ["PutItem"],  # the failed claim returns the stored answer
     "get": [QUERY],
@@ -76,4 +77,4 @@ def test_round_trips(org, scenario):
 
 def test_the_goals_met_today_stay_met():
     met = [scenario.name for scenario in SCENARIOS if scenario.goal and len(EXPECTED[scenario.name]) <= scenario.goal]
-    assert sorted(met) == ["create", "create_dedupe_hit", "get", "list", "message"]
+    assert sorted(met) == ["create", "get", "list", "message"]

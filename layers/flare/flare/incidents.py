@@ -1,7 +1,9 @@
 """Incident use cases: each reads what it must, applies the lifecycle rules, and writes all or nothing."""
 
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from flare import clock, cursor, services, store
 from flare.auth import Caller
@@ -21,7 +23,8 @@ from flare.models import (
 )
 from flare.preconditions import check_if_match
 from flare.retry import back_off
-from flare.rules import lifecycle
+from flare.rules import dedupe, lifecycle
+from flare.rules.dedupe import NATIVE, DedupePolicy, Outcome
 from flare.rules.lifecycle import IncidentState, service_impact_change
 from flare.rules.vocabulary import parse_severity
 
@@ -87,52 +90,148 @@ def _message(caller: Caller, incident_id: str, message_type: str, description: s
     )
 
 
-# ---- create -------------------------------------------------------------------------------------------
+# ---- create (and dedupe) ------------------------------------------------------------------------------
 
 
-def create_incident(caller: Caller, request: CreateIncidentRequest) -> tuple[IncidentOut, bool]:
-    """The new incident and True; or, while an unresolved incident holds the same (source, external_id),
-    that incident and False."""
-    for _ in range(MAX_ATTEMPTS):
-        now = clock.now()
-        incident_id = new_id("inc", now)
-        status = request.status or "investigating"
-        incident = Incident(
-            id=incident_id,
-            org_id=caller.org_id,
-            title=request.title,
-            description=request.description,
-            severity=request.severity,
-            status=status,
-            published=request.publish,
-            affected_services=request.affected_services,
-            source=request.source,
-            external_id=request.external_id,
-            tags=request.tags,
-            metadata=request.metadata,
-            created_at=now,
-            updated_at=now,
-            started_at=now,
-            published_at=now if request.publish else None,
-            resolved_at=now if status == "resolved" else None,
-            created_by=caller.key_id,
-            dedupe_claimed=bool(request.external_id) and status != "resolved",
-        )
-        initial = request.initial_message
-        messages = [_message(caller, incident_id, initial.type, initial.description, now)] if initial else []
+@dataclass(frozen=True)
+class Filed:
+    """What filing a report did: the incident it landed on, and how (rules.dedupe)."""
+
+    incident: Incident
+    outcome: Outcome
+    # The incident's newest messages when this call read or wrote them; None when it did not (absorbed).
+    messages: list[Message] | None
+
+
+def new_incident(
+    caller: Caller,
+    now: datetime,
+    *,
+    title: str,
+    severity: str,
+    policy: DedupePolicy = NATIVE,
+    description: str = "",
+    status: str = "investigating",
+    publish: bool = False,
+    affected_services: list[str] = (),
+    source: str | None = None,
+    external_id: str | None = None,
+    tags: list[str] = (),
+    metadata: dict[str, Any] | None = None,
+) -> Incident:
+    """A new incident as every way of filing one builds it."""
+    return Incident(
+        id=new_id("inc", now),
+        org_id=caller.org_id,
+        title=title,
+        description=description,
+        severity=severity,
+        status=status,
+        published=publish,
+        affected_services=list(affected_services),
+        source=source,
+        external_id=external_id,
+        tags=list(tags),
+        metadata=metadata or {},
+        created_at=now,
+        updated_at=now,
+        started_at=now,
+        last_seen_at=now,
+        published_at=now if publish else None,
+        resolved_at=now if status == "resolved" else None,
+        created_by=caller.key_id,
+        dedupe_window_until=policy.window_until(now),
+        reopen_cooldown_seconds=int(policy.cooldown.total_seconds()),
+    )
+
+
+class _Lapsed(Exception):
+    """The incident holding the dedupe key no longer takes repeats: file a new one."""
+
+
+def file_incident(
+    caller: Caller, draft: Callable[[datetime], tuple[Incident, list[Message]]], *, reopen_note: str
+) -> Filed:
+    """File a report: a new incident (built by `draft` for the time of the attempt), unless its dedupe key
+    points at an incident that takes the repeat (absorbed, or reopened within its cooldown with
+    `reopen_note` on the timeline). Exactly once under concurrency: the dedupe claim is a conditional write."""
+    for attempt in range(MAX_ATTEMPTS):
+        if attempt:
+            back_off(attempt)
+        incident, messages = draft(clock.now())
         try:
-            store.create_incident(incident, messages, service_impact_change(None, _state(incident)))
-            return _view(incident, messages), True
-        except store.DuplicateIncident as duplicate:
-            found = store.get_incident(caller.org_id, duplicate.incident_id)
-            if found:
-                return _view(*found), False
-            # It was deleted or resolved in between: the claim is free again, so try once more.
+            written = store.create_incident(incident, messages, service_impact_change(None, _state(incident)))
+            return Filed(written, "created", messages)
+        except store.DuplicateIncident as held:
+            repeated = _repeat(caller, held, reopen_note)
+            if repeated:
+                return repeated
         except store.Stale:
             pass
         except store.ServiceMissing as missing:
             raise services.missing(missing.service_id) from None
     raise Unavailable("too many concurrent writers on this incident; try again")
+
+
+def _repeat(caller: Caller, held: store.DuplicateIncident, reopen_note: str) -> Filed | None:
+    """Apply a repeat to the incident holding its key; None when that incident no longer takes it."""
+    if not held.resolved:  # the common case: one conditional update
+        absorbed = store.absorb_repeat(caller.org_id, held.incident_id, clock.now())
+        return Filed(absorbed, "absorbed", None) if absorbed else None
+    outcome: Outcome = "reopened"
+
+    def apply(incident: Incident, now: datetime) -> tuple[Incident, list[Message]]:
+        nonlocal outcome
+        decision = dedupe.on_repeat(
+            resolved_at=incident.resolved_at if incident.status == "resolved" else None,
+            window_until=incident.dedupe_window_until,
+            cooldown=timedelta(seconds=incident.reopen_cooldown_seconds),
+            now=now,
+        )
+        if decision == "new":
+            raise _Lapsed()
+        seen = incident.model_copy(update={"occurrences": incident.occurrences + 1, "last_seen_at": now})
+        if decision == "absorb":  # somebody reopened it meanwhile
+            outcome = "absorbed"
+            return seen, []
+        outcome = "reopened"
+        state = lifecycle.set_status(_state(seen), "investigating", now)
+        return _with_state(seen, state), [_message(caller, incident.id, "investigating", reopen_note, now)]
+
+    try:
+        incident, messages = _change(caller, held.incident_id, apply)
+    except (_Lapsed, NotFound):
+        return None
+    return Filed(incident, outcome, messages)
+
+
+def create_incident(caller: Caller, request: CreateIncidentRequest) -> tuple[IncidentOut, bool]:
+    """The new incident and True; or, while an incident holds the same (source, external_id), that incident
+    (the repeat counted) and False."""
+
+    def draft(now: datetime) -> tuple[Incident, list[Message]]:
+        incident = new_incident(
+            caller,
+            now,
+            **request.model_dump(include={"title", "description", "severity", "status", "affected_services"}),
+            publish=request.publish,
+            source=request.source,
+            external_id=request.external_id,
+            tags=request.tags,
+            metadata=request.metadata,
+        )
+        initial = request.initial_message
+        return incident, [_message(caller, incident.id, initial.type, initial.description, now)] if initial else []
+
+    filed = file_incident(caller, draft, reopen_note="Reported again by its source")
+    return view(caller, filed), filed.outcome == "created"
+
+
+def view(caller: Caller, filed: Filed) -> IncidentOut:
+    """The whole incident that a report landed on (reading its timeline if filing did not)."""
+    if filed.messages is None:
+        return get_incident(caller, filed.incident.id)
+    return _view(filed.incident, filed.messages)
 
 
 # ---- read ---------------------------------------------------------------------------------------------

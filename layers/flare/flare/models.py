@@ -245,7 +245,13 @@ class Incident(BaseModel):
     published_at: Timestamp | None = None
     resolved_at: Timestamp | None = None
     created_by: str | None = None
-    # Whether this incident holds its (source, external_id) dedupe claim (internal, never shown).
+    # Repeats of its (source, external_id) that were absorbed, counting the first report (rules.dedupe).
+    occurrences: int = 1
+    last_seen_at: Timestamp | None = None
+    # Its dedupe policy (rules.dedupe.DedupePolicy), kept so that resolving and reopening can honour it.
+    dedupe_window_until: Timestamp | None = None
+    reopen_cooldown_seconds: int = 0
+    # Whether the dedupe claim of its (source, external_id) may point at it (internal, never shown).
     dedupe_claimed: bool = False
 
 
@@ -303,6 +309,8 @@ class IncidentSummary(BaseModel):
     tags: list[str]
     metadata: dict[str, Any]
     reopen_count: int
+    occurrences: int = Field(description="Reports of its (source, external_id) absorbed into it, the first included")
+    last_seen_at: Timestamp | None = Field(description="When its source last reported it")
     version: int
     created_at: Timestamp
     updated_at: Timestamp

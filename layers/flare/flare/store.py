@@ -7,7 +7,8 @@ One table, single-table design (docs/data-model.md has the picture):
     KEY#<key>                            KEY             API key         GSI1: ORG#<org>#KEYS / <key>
     ORG#<org>#INC#<inc>                  INCIDENT        incident        GSI1: ORG#<org>#INCIDENTS / <inc>
     ORG#<org>#INC#<inc>                  #MSG#<msg>      timeline message
-    ORG#<org>#DEDUPE#<digest>            DEDUPE          (source, external_id) held by an unresolved incident
+    ORG#<org>#DEDUPE#<digest>            DEDUPE          claim on a (source, external_id): its incident, until
+                                                         when it holds (rules.dedupe)
     ORG#<org>#SVC#<svc>                  SERVICE         service         GSI1: ORG#<org>#SERVICES / <svc>
     ORG#<org>#SVCNAME#<name>             SERVICE_NAME    a service name, held by one service
     ORG#<org>#MNT#<mnt>                  MAINTENANCE     maintenance     GSI1: ORG#<org>#MAINTENANCES / <mnt>
@@ -28,7 +29,7 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
@@ -39,6 +40,7 @@ from flare.clock import iso
 from flare.errors import BadRequest
 from flare.models import ApiKey, Incident, Maintenance, MaintenanceEvent, Message, Organisation, Service
 from flare.retry import back_off
+from flare.rules.dedupe import claim_lapses_at
 from flare.rules.rollup import ServiceImpactChange
 
 INCIDENT_SK = "INCIDENT"
@@ -580,33 +582,65 @@ def _raise_if_service_missing(
 
 
 class DuplicateIncident(Exception):
-    def __init__(self, incident_id: str):
+    """Another incident holds the dedupe key: `resolved` says whether it is resolved (within its cooldown)."""
+
+    def __init__(self, incident_id: str, resolved: bool):
         super().__init__(incident_id)
         self.incident_id = incident_id
+        self.resolved = resolved
 
 
 class Stale(Exception):
     """The incident changed (or vanished) since it was read."""
 
 
-def create_incident(incident: Incident, messages: list[Message], impact: ServiceImpactChange) -> None:
-    """Write a new incident, its first messages, its services' impact and (while unresolved, with an
-    external_id) its dedupe claim, all or nothing. DuplicateIncident names the unresolved incident that
-    already holds the (source, external_id)."""
+def _millis(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
+
+
+def _claim_item(incident: Incident) -> dict[str, Any] | None:
+    """The dedupe claim that `incident` should hold on its (source, external_id), or None for none: a claim
+    names its incident, whether it is resolved, and when it lapses (rules.dedupe)."""
+    if not incident.external_id:
+        return None
+    resolved_at = incident.resolved_at if incident.status == "resolved" else None
+    lapses_at = claim_lapses_at(
+        resolved_at=resolved_at,
+        window_until=incident.dedupe_window_until,
+        cooldown=timedelta(seconds=incident.reopen_cooldown_seconds),
+    )
+    if resolved_at is not None and lapses_at <= resolved_at:
+        return None
+    item = {
+        "PK": dedupe_pk(incident.org_id, incident.source, incident.external_id),
+        "SK": "DEDUPE",
+        "incident_id": incident.id,
+        "resolved": resolved_at is not None,
+    }
+    return item | ({"lapses_at": _millis(lapses_at)} if lapses_at else {})
+
+
+# A claim may be taken when nobody holds it or its holder's claim has lapsed.
+_CLAIM_IS_FREE = "attribute_not_exists(PK) OR lapses_at < :now"
+
+
+def create_incident(incident: Incident, messages: list[Message], impact: ServiceImpactChange) -> Incident:
+    """Write a new incident, its first messages, its services' impact and (with an external_id) its dedupe
+    claim, all or nothing; returns it as written. DuplicateIncident names the incident whose claim on the key
+    still holds."""
     org = incident.org_id
+    claim = _claim_item(incident)
+    incident = incident.model_copy(update={"dedupe_claimed": claim is not None})
     items = [_put(_incident_item(incident), "attribute_not_exists(PK)")]
     items += [_put(_message_item(org, message)) for message in messages]
     claim_index = None
-    if incident.dedupe_claimed:
+    if claim:
         claim_index = len(items)
         items.append(
             _put(
-                {
-                    "PK": dedupe_pk(org, incident.source, incident.external_id),
-                    "SK": "DEDUPE",
-                    "incident_id": incident.id,
-                },
-                "attribute_not_exists(PK)",
+                claim,
+                _CLAIM_IS_FREE,
+                ExpressionAttributeValues=_values({":now": _millis(incident.created_at)}),
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         )
@@ -616,20 +650,40 @@ def create_incident(incident: Incident, messages: list[Message], impact: Service
         _transact(items)
     except ConditionFailed as failure:
         if failure.index == claim_index:
-            holder = failure.item or _get_dedupe(org, incident.source, incident.external_id)
+            holder = failure.item or get_claim(org, incident.source, incident.external_id)
             if holder:
-                raise DuplicateIncident(holder["incident_id"]) from None
-            # The holder resolved between our write and our read: the caller may simply try again.
+                raise DuplicateIncident(holder["incident_id"], bool(holder.get("resolved"))) from None
+            # The holder let go between our write and our read: the caller may simply try again.
             raise Stale() from None
         _raise_if_service_missing(failure, impact, incident.affected_services, offset)
         raise
+    return incident
 
 
-def _get_dedupe(org_id: str, source: str | None, external_id: str) -> dict[str, Any] | None:
+def get_claim(org_id: str, source: str | None, external_id: str) -> dict[str, Any] | None:
+    """The dedupe claim on (source, external_id): incident_id, resolved, lapses_at (epoch ms) if it lapses."""
     response = client().get_item(
         TableName=table_name(), Key=_key(dedupe_pk(org_id, source, external_id), "DEDUPE"), ConsistentRead=True
     )
     return _from_item(response["Item"]) if "Item" in response else None
+
+
+def absorb_repeat(org_id: str, incident_id: str, at: datetime) -> Incident | None:
+    """Count one more report of an unresolved incident (one conditional UpdateItem). None when it is resolved
+    or gone: the caller decides again."""
+    try:
+        response = client().update_item(
+            TableName=table_name(),
+            Key=_key(incident_pk(org_id, incident_id), INCIDENT_SK),
+            UpdateExpression="SET last_seen_at = :at, updated_at = :at, version = version + :one ADD occurrences :one",
+            ConditionExpression="attribute_exists(PK) AND #status <> :resolved",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=_values({":at": iso(at), ":one": 1, ":resolved": "resolved"}),
+            ReturnValues="ALL_NEW",
+        )
+    except client().exceptions.ConditionalCheckFailedException:
+        return None
+    return _incident(_from_item(response["Attributes"]))
 
 
 def _record_and_timeline(pk: str, record_sk: str, limit: int) -> list[dict[str, Any]] | None:
@@ -656,21 +710,38 @@ def get_incident(org_id: str, incident_id: str, *, message_limit: int = 100) -> 
     return _incident(items[0]), [Message.model_validate(item) for item in items[1:]]
 
 
+def _claim_write(before: Incident, after: Incident) -> tuple[dict[str, Any] | None, bool]:
+    """The write that moves the dedupe claim from `before` to `after`, and whether `after` then holds it.
+    Resolving keeps the claim through the cooldown (or lets it go); reopening takes it back unless another
+    incident holds it now. Either write is conditional, so it never touches another incident's claim."""
+    was_resolved, is_resolved = before.status == "resolved", after.status == "resolved"
+    wanted = _claim_item(after)
+    if before.dedupe_claimed and is_resolved and not was_resolved:
+        mine = {"ExpressionAttributeValues": _values({":me": after.id})}
+        if wanted:
+            return _put(wanted, "incident_id = :me", **mine), True
+        claim_pk = dedupe_pk(after.org_id, after.source, after.external_id or "")
+        return _delete(claim_pk, "DEDUPE", "incident_id = :me", **mine), False
+    if wanted and was_resolved and not is_resolved:
+        values = _values({":me": after.id, ":now": _millis(after.updated_at)})
+        return _put(wanted, f"{_CLAIM_IS_FREE} OR incident_id = :me", ExpressionAttributeValues=values), True
+    return None, before.dedupe_claimed
+
+
 def save_incident(
     before: Incident,
     after: Incident,
     new_messages: list[Message],
     impact: ServiceImpactChange,
     *,
-    may_reclaim: bool = True,
+    may_claim: bool = True,
 ) -> Incident:
     """Replace the incident if it is still at `before.version`, with its new messages, its services' impact
-    and its dedupe claim (released on resolve, taken back on reopen when still free), all or nothing.
-    Returns the incident as written (whether it holds its dedupe claim is decided here)."""
+    and its dedupe claim (see _claim_write), all or nothing. Returns the incident as written (whether it
+    holds its dedupe claim is decided here)."""
     org = after.org_id
-    reclaim = may_reclaim and bool(after.external_id) and before.status == "resolved" and after.status != "resolved"
-    release = before.dedupe_claimed and after.status == "resolved"
-    after = after.model_copy(update={"dedupe_claimed": reclaim or (before.dedupe_claimed and not release)})
+    claim_write, claimed = _claim_write(before, after) if may_claim else (None, False)
+    after = after.model_copy(update={"dedupe_claimed": claimed})
     items = [
         _put(
             _incident_item(after),
@@ -679,11 +750,8 @@ def save_incident(
         )
     ]
     items += [_put(_message_item(org, message)) for message in new_messages]
-    claim = dedupe_pk(org, after.source, after.external_id or "")
-    if release:
-        items.append(_delete(claim, "DEDUPE"))
-    if reclaim:
-        items.append(_put({"PK": claim, "SK": "DEDUPE", "incident_id": after.id}, "attribute_not_exists(PK)"))
+    if claim_write:
+        items.append(claim_write)
     offset = len(items)
     added_services = set(after.affected_services) - set(before.affected_services)
     items += _service_writes(org, after.id, impact, added_services)
@@ -692,9 +760,9 @@ def save_incident(
     except ConditionFailed as failure:
         if failure.index == 0:
             raise Stale() from None
-        if reclaim and failure.index == offset - 1:
-            # A newer incident holds the (source, external_id) now: reopen without taking it back.
-            return save_incident(before, after, new_messages, impact, may_reclaim=False)
+        if claim_write and failure.index == offset - 1:
+            # Another incident holds the (source, external_id) now: change this one without its claim.
+            return save_incident(before, after, new_messages, impact, may_claim=False)
         _raise_if_service_missing(failure, impact, added_services, offset)
         raise
     return after
@@ -732,7 +800,7 @@ def append_message(org_id: str, message: Message, at: datetime) -> bool:
     return True
 
 
-def delete_incident(incident: Incident, impact: ServiceImpactChange) -> None:
+def delete_incident(incident: Incident, impact: ServiceImpactChange, *, with_claim: bool = True) -> None:
     """Delete the incident, its services' impact and its dedupe claim at once; then its messages, which are
     unreachable once the incident item is gone."""
     org = incident.org_id
@@ -744,14 +812,24 @@ def delete_incident(incident: Incident, impact: ServiceImpactChange) -> None:
             ExpressionAttributeValues=_values({":version": incident.version}),
         )
     ]
-    if incident.dedupe_claimed:
-        items.append(_delete(dedupe_pk(org, incident.source, incident.external_id or ""), "DEDUPE"))
+    if incident.dedupe_claimed and with_claim:
+        # Conditional: after a lapse, the claim may belong to a newer incident.
+        items.append(
+            _delete(
+                dedupe_pk(org, incident.source, incident.external_id or ""),
+                "DEDUPE",
+                "incident_id = :me",
+                ExpressionAttributeValues=_values({":me": incident.id}),
+            )
+        )
     items += _service_writes(org, incident.id, impact)
     try:
         _transact(items)
     except ConditionFailed as failure:
         if failure.index == 0:
             raise Stale() from None
+        if failure.index == 1 and incident.dedupe_claimed and with_claim:
+            return delete_incident(incident, impact, with_claim=False)
         raise
     _delete_partition(incident_pk(org, incident.id))
 

@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from flare import http, incidents
 from flare.models import IncidentOut, UpdateIncidentRequest
@@ -16,7 +16,7 @@ app = http.create_app()
 def update_incident(
     incident_id: str,
     body: Annotated[UpdateIncidentRequest, Body()],
-    if_match: Annotated[str | None, Header(alias="If-Match", description="ETag of the version you edit")] = None,
+    if_match: Annotated[str | None, http.IF_MATCH] = None,
 ) -> Response[IncidentOut]:
     caller = http.caller("write:incidents")
     incident = incidents.update_incident(caller, incident_id, body, if_match=if_match)

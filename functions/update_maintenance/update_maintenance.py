@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from flare import http, maintenances
 from flare.models import MaintenanceOut, UpdateMaintenanceRequest
@@ -16,7 +16,7 @@ app = http.create_app()
 def update_maintenance(
     maintenance_id: str,
     body: Annotated[UpdateMaintenanceRequest, Body()],
-    if_match: Annotated[str | None, Header(alias="If-Match", description="ETag of the version you edit")] = None,
+    if_match: Annotated[str | None, http.IF_MATCH] = None,
 ) -> Response[MaintenanceOut]:
     caller = http.caller("write:maintenances")
     maintenance = maintenances.update_maintenance(caller, maintenance_id, body, if_match=if_match)

@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from flare import http, services
 from flare.models import ServiceOut, UpdateServiceRequest
@@ -16,7 +16,7 @@ app = http.create_app()
 def update_service(
     service_id: str,
     body: Annotated[UpdateServiceRequest, Body()],
-    if_match: Annotated[str | None, Header(alias="If-Match", description="ETag of the version you edit")] = None,
+    if_match: Annotated[str | None, http.IF_MATCH] = None,
 ) -> Response[ServiceOut]:
     service = services.update_service(http.caller("admin"), service_id, body, if_match)
     return http.json_response(200, service, {"ETag": etag(service.version)})

@@ -91,22 +91,40 @@ def real_ids(org) -> dict[str, str]:
             "scheduled_end_at": "2030-01-01T01:00:00Z",
         },
     ).body
-    return {
+    metric = invoke("create_metric", org.api_key, body={"name": "p99 latency", "service_id": service["id"]}).body
+    ids = {
         "incident_id": incident["id"],
         "service_id": spare["id"],
         "key_id": key["id"],
         "maintenance_id": maintenance["id"],
+        "metric_id": metric["id"],
+        # The sample body's service id (create_metric) stands for a real one.
+        SAMPLE_SERVICE_ID: service["id"],
     }
+    for kind in RECEIVER_KINDS:
+        secret = {"signing_secret": PAGERDUTY_SAMPLE_SECRET} if kind == "pagerduty" else {}
+        integration = invoke("create_integration", org.api_key, body={"type": kind, "name": kind} | secret).body
+        ids[f"receive_{kind}"] = integration["id"]
+    ids["integration_id"] = ids["receive_alertmanager"]
+    return ids
+
+
+SAMPLE_SERVICE_ID = "svc_01KAQ60000000000000000000B"
+RECEIVER_KINDS = ("alertmanager", "grafana", "datadog", "pagerduty", "opsgenie")
+PAGERDUTY_SAMPLE_SECRET = "sample-pagerduty-signing-secret"  # events/receive_pagerduty.json is signed with it
 
 
 @pytest.mark.parametrize("function", HTTP_FUNCTIONS)
 def test_each_sample_event_succeeds_against_real_ids(org, real_ids, function):
     event = sample(function)
     path_params = {name: real_ids[name] for name in event["pathParameters"] or {}} or None
+    if function.startswith("receive_"):  # each receiver answers for an integration of its own type
+        path_params = {"integration_id": real_ids[function]}
     if function == "complete_maintenance":  # only an in-progress maintenance can be completed
         invoke("start_maintenance", org.api_key, path_params=path_params, body=None)
+    body = event["body"] and event["body"].replace(SAMPLE_SERVICE_ID, real_ids[SAMPLE_SERVICE_ID])
 
-    reply = invoke(function, org.api_key, path_params=path_params)
+    reply = invoke(function, org.api_key, path_params=path_params, raw_body=body)
 
     assert reply.status < 500, reply.body
     assert 200 <= reply.status < 300, reply.body

@@ -44,7 +44,7 @@ from flare.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
-from flare.models import DEFAULT_RATE_LIMIT_PER_MINUTE
+from flare.models import DEFAULT_RATE_LIMIT_PER_MINUTE, AlertReceived
 
 # Documented limits (README, "Limits").
 MAX_BODY_BYTES = 256 * 1024
@@ -162,13 +162,35 @@ def json_response(status: int, model: BaseModel | None, headers: dict[str, str] 
     return Response(status, JSON if model is not None else None, model, headers=headers)
 
 
+def raw_body() -> bytes:
+    """The request body exactly as sent (signatures are computed over these bytes)."""
+    event = _app.current_event if _app else None
+    if event is None or event.body is None:
+        return b""
+    return base64.b64decode(event.body) if event.is_base64_encoded else event.body.encode("utf-8", "surrogatepass")
+
+
+def request_headers() -> dict[str, str]:
+    """The request headers, names in lower case."""
+    event = _app.current_event if _app else None
+    return {name.lower(): value for name, value in (event.headers if event else {}).items()}
+
+
 # Parameters shared by many routes, e.g. `limit: Annotated[int, http.LIMIT] = 50`.
 IDEMPOTENCY_KEY = Header(
     alias="Idempotency-Key",
     description="Replays the first response to this key for 24 hours (same key, other body: 422)",
 )
+IF_MATCH = Header(alias="If-Match", description="ETag of the version you edit (stale: 412)")
 LIMIT = Query(ge=1, le=100, description="Page size (1-100)")
 CURSOR = Query(description="next_cursor of the previous page")
+
+
+def alert_response(received: AlertReceived) -> Response:
+    """A receiver's answer: 201 when the delivery opened an incident, else 200."""
+    created = received.outcome == "created"
+    headers = {"Location": f"/api/v1/incidents/{received.incident_id}"} if created else {}
+    return json_response(201 if created else 200, received, headers)
 
 
 # ---- raw request checks (before routing: Powertools would otherwise accept forms and mis-parse) ---------

@@ -79,7 +79,7 @@ def _view(incident: Incident, messages: list[Message]) -> IncidentOut:
     return IncidentOut(**dict(summary), messages=messages)
 
 
-def _message(caller: Caller, incident_id: str, message_type: str, description: str, at: datetime) -> Message:
+def new_message(caller: Caller, incident_id: str, message_type: str, description: str, at: datetime) -> Message:
     return Message(
         id=new_id("msg", at),
         incident_id=incident_id,
@@ -154,7 +154,8 @@ def file_incident(
 ) -> Filed:
     """File a report: a new incident (built by `draft` for the time of the attempt), unless its dedupe key
     points at an incident that takes the repeat (absorbed, or reopened within its cooldown with
-    `reopen_note` on the timeline). Exactly once under concurrency: the dedupe claim is a conditional write."""
+    `reopen_note` on the timeline). Exactly once under concurrency: the dedupe claim is a conditional write.
+    store.ServiceMissing when the new incident names a service that does not exist."""
     for attempt in range(MAX_ATTEMPTS):
         if attempt:
             back_off(attempt)
@@ -168,8 +169,6 @@ def file_incident(
                 return repeated
         except store.Stale:
             pass
-        except store.ServiceMissing as missing:
-            raise services.missing(missing.service_id) from None
     raise Unavailable("too many concurrent writers on this incident; try again")
 
 
@@ -196,7 +195,7 @@ def _repeat(caller: Caller, held: store.DuplicateIncident, reopen_note: str) -> 
             return seen, []
         outcome = "reopened"
         state = lifecycle.set_status(_state(seen), "investigating", now)
-        return _with_state(seen, state), [_message(caller, incident.id, "investigating", reopen_note, now)]
+        return _with_state(seen, state), [new_message(caller, incident.id, "investigating", reopen_note, now)]
 
     try:
         incident, messages = _change(caller, held.incident_id, apply)
@@ -221,9 +220,12 @@ def create_incident(caller: Caller, request: CreateIncidentRequest) -> tuple[Inc
             metadata=request.metadata,
         )
         initial = request.initial_message
-        return incident, [_message(caller, incident.id, initial.type, initial.description, now)] if initial else []
+        return incident, [new_message(caller, incident.id, initial.type, initial.description, now)] if initial else []
 
-    filed = file_incident(caller, draft, reopen_note="Reported again by its source")
+    try:
+        filed = file_incident(caller, draft, reopen_note="Reported again by its source")
+    except store.ServiceMissing as missing:
+        raise services.missing(missing.service_id) from None
     return view(caller, filed), filed.outcome == "created"
 
 
@@ -366,7 +368,7 @@ def update_incident(
         messages = []
         if request.message is not None:
             message_type = request.status or "update"
-            messages.append(_message(caller, incident.id, message_type, request.message, now))
+            messages.append(new_message(caller, incident.id, message_type, request.message, now))
             state = lifecycle.apply_message(_state(after), message_type, now)
             after = _with_state(after.model_copy(), state)
         return after, messages
@@ -380,7 +382,7 @@ def add_message(caller: Caller, incident_id: str, request: CreateMessageRequest)
     if not is_id(incident_id, "inc"):
         raise NotFound(f"no incident {incident_id}")
     now = clock.now()
-    message = _message(caller, incident_id, request.type, request.description, now)
+    message = new_message(caller, incident_id, request.type, request.description, now)
     if request.type != "resolved" and store.append_message(caller.org_id, message, now):
         return message
 
@@ -405,16 +407,20 @@ def publish_incident(caller: Caller, incident_id: str) -> IncidentOut:
     return _view(*_change(caller, incident_id, apply))
 
 
-def resolve_incident(caller: Caller, incident_id: str, request: ResolveIncidentRequest) -> IncidentOut:
+def resolve(caller: Caller, incident_id: str, description: str) -> tuple[Incident, list[Message]]:
     """Resolve with a `resolved` timeline message. Resolving a resolved incident changes nothing."""
 
     def apply(incident: Incident, now: datetime) -> tuple[Incident, list[Message]]:
         if incident.status == "resolved":
             return incident, []
         state = lifecycle.set_status(_state(incident), "resolved", now)
-        return _with_state(incident, state), [_message(caller, incident.id, "resolved", request.description, now)]
+        return _with_state(incident, state), [new_message(caller, incident.id, "resolved", description, now)]
 
-    return _view(*_change(caller, incident_id, apply))
+    return _change(caller, incident_id, apply)
+
+
+def resolve_incident(caller: Caller, incident_id: str, request: ResolveIncidentRequest) -> IncidentOut:
+    return _view(*resolve(caller, incident_id, request.description))
 
 
 def delete_incident(caller: Caller, incident_id: str) -> None:

@@ -463,3 +463,139 @@ class MaintenanceOut(MaintenanceSummary):
 class MaintenanceList(BaseModel):
     maintenances: list[MaintenanceSummary]
     next_cursor: str | None
+
+
+# ---- metrics -------------------------------------------------------------------------------------------
+
+
+class CreateMetricRequest(RequestModel):
+    name: Name
+    service_id: ServiceId = Field(description="The service whose incidents this metric files")
+    description: Description = ""
+    severity: Severity = Field("minor", description="Severity of the incidents filed from this metric")
+
+
+class UpdateMetricRequest(PatchRequest):
+    name: Name | None = None
+    service_id: ServiceId | None = None
+    description: Description | None = None
+    severity: Severity | None = None
+
+
+class Metric(BaseModel):
+    id: str
+    org_id: str
+    name: str
+    service_id: str
+    description: str
+    severity: Severity
+    version: int = 1
+    created_at: Timestamp
+    updated_at: Timestamp
+    created_by: str | None = None
+
+
+class MetricOut(BaseModel):
+    id: str
+    name: str
+    service_id: str
+    description: str
+    severity: Severity
+    version: int
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class MetricList(BaseModel):
+    metrics: list[MetricOut]
+    next_cursor: str | None
+
+
+# ---- integrations --------------------------------------------------------------------------------------
+
+IntegrationType = Literal["alertmanager", "grafana", "datadog", "pagerduty", "opsgenie"]
+# Senders that sign their requests: with a signing secret, Flare verifies every request (required for PagerDuty,
+# which always signs; optional for Grafana, whose signing is opt-in).
+SIGNING_TYPES: dict[str, bool] = {"grafana": False, "pagerduty": True}
+MAX_COOLDOWN_MINUTES = 7 * 24 * 60
+SourceValue = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+SigningSecret = Annotated[str, StringConstraints(min_length=8, max_length=256)]
+
+
+class CreateIntegrationRequest(RequestModel):
+    type: IntegrationType
+    name: Name
+    default_services: ServiceIds = Field([], description="Services of its incidents when the alert names none")
+    default_severity: Severity = Field("major", description="When the alert's severity maps to none")
+    severity_mapping: Annotated[dict[SourceValue, Severity], Field(max_length=50)] = Field(
+        {}, description="The sender's severities (case-insensitive) → Flare's, over the type's defaults"
+    )
+    cooldown_minutes: int = Field(
+        30, ge=0, le=MAX_COOLDOWN_MINUTES, description="A firing this soon after its incident resolved reopens it"
+    )
+    publish: bool = Field(False, description="Publish the incidents it opens at once (else they are drafts)")
+    signing_secret: SigningSecret | None = Field(
+        None,
+        validate_default=True,
+        description="The sender's signing secret (PagerDuty: required; Grafana: optional); never shown again",
+    )
+
+    @field_validator("signing_secret")
+    @classmethod
+    def _where_the_sender_signs(cls, secret: str | None, info: ValidationInfo) -> str | None:
+        kind = info.data.get("type")
+        if secret is None and SIGNING_TYPES.get(kind):
+            raise ValueError(f"is required for {kind}: copy it from {kind}'s webhook subscription")
+        if secret is not None and kind not in SIGNING_TYPES:
+            raise ValueError(f"is not used by {kind}, which does not sign its requests")
+        return secret
+
+
+class Integration(BaseModel):
+    id: str
+    org_id: str
+    type: IntegrationType
+    name: str
+    default_services: list[str]
+    default_severity: Severity
+    severity_mapping: dict[str, str]
+    cooldown_minutes: int
+    publish: bool
+    signing_secret: str | None = None
+    created_at: Timestamp
+    created_by: str | None = None
+
+
+class IntegrationOut(BaseModel):
+    id: str
+    type: IntegrationType
+    name: str
+    webhook_path: str = Field(description="Where the sender posts, with an API key that may write:incidents")
+    default_services: list[str]
+    default_severity: Severity
+    severity_mapping: dict[str, str]
+    cooldown_minutes: int
+    publish: bool
+    signed: bool = Field(description="Requests must carry the sender's signature")
+    created_at: Timestamp
+
+
+class NewIntegrationOut(IntegrationOut):
+    signing_secret: str | None = Field(description="The signing secret, shown only in this response")
+
+
+class IntegrationList(BaseModel):
+    integrations: list[IntegrationOut]
+    next_cursor: str | None
+
+
+AlertOutcome = Literal["created", "absorbed", "reopened", "resolved", "ignored"]
+
+
+class AlertReceived(BaseModel):
+    """What a receiver did with one delivery."""
+
+    outcome: AlertOutcome
+    incident_id: str | None = Field(description="The incident the delivery landed on (None when ignored)")
+    occurrences: int | None = Field(description="Reports counted on that incident")
+    detail: str

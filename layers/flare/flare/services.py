@@ -42,9 +42,9 @@ def affected_services(org_id: str, service_ids: list[str]) -> dict[str, Affected
     }
 
 
-def missing(service_id: str) -> ValidationFailed:
-    """The refusal when a request names a service this organisation does not have."""
-    return ValidationFailed.of("affected_services", f"no service {service_id} in this organisation")
+def missing(service_id: str, field: str = "affected_services") -> ValidationFailed:
+    """The refusal when a request names (in `field`) a service this organisation does not have."""
+    return ValidationFailed.of(field, f"no service {service_id} in this organisation")
 
 
 def deleted_since(service_id: str, kind: str) -> Conflict:

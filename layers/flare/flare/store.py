@@ -16,6 +16,8 @@ One table, single-table design (docs/data-model.md has the picture):
                                                                          (only while an automatic
                                                                          transition is pending)
     ORG#<org>#MNT#<mnt>                  #EVT#<msg>      maintenance timeline entry
+    ORG#<org>#MET#<met>                  METRIC          metric          GSI1: ORG#<org>#METRICS / <met>
+    ORG#<org>#INT#<int>                  INTEGRATION     integration     GSI1: ORG#<org>#INTEGRATIONS / <int>
     IDEMPOTENCY                          <route>#<digest> Powertools idempotency records (TTL)
     RATE#<key>                           <window start>  requests of an API key in a one-minute window (TTL)
 
@@ -38,7 +40,17 @@ from botocore.config import Config
 
 from flare.clock import iso
 from flare.errors import BadRequest
-from flare.models import ApiKey, Incident, Maintenance, MaintenanceEvent, Message, Organisation, Service
+from flare.models import (
+    ApiKey,
+    Incident,
+    Integration,
+    Maintenance,
+    MaintenanceEvent,
+    Message,
+    Metric,
+    Organisation,
+    Service,
+)
 from flare.retry import back_off
 from flare.rules.dedupe import claim_lapses_at
 from flare.rules.rollup import ServiceImpactChange
@@ -439,23 +451,28 @@ def get_service(org_id: str, service_id: str) -> Service | None:
     return Service.model_validate(_from_item(item)) if item else None
 
 
-def get_services(org_id: str, service_ids: Iterable[str]) -> dict[str, Service]:
-    """The organisation's services with these ids (missing ones left out): one BatchGetItem per 100."""
-    ids = list(dict.fromkeys(service_ids))
-    found: dict[str, Service] = {}
-    for start in range(0, len(ids), 100):  # BatchGetItem's limit
-        keys = [_key(service_pk(org_id, service_id), SERVICE_SK) for service_id in ids[start : start + 100]]
-        attempt = 0
-        while keys:
-            response = client().batch_get_item(RequestItems={table_name(): {"Keys": keys, "ConsistentRead": True}})
-            for item in response["Responses"].get(table_name(), []):
-                service = Service.model_validate(_from_item(item))
-                found[service.id] = service
-            keys = response.get("UnprocessedKeys", {}).get(table_name(), {}).get("Keys", [])
-            if keys:
+def _batch_get(keys: list[dict[str, Any]], *, consistent: bool = False) -> list[dict[str, Any]]:
+    """The items with these keys (missing ones left out): one BatchGetItem per 100 keys, its unprocessed keys
+    asked again with backoff."""
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(keys), 100):  # BatchGetItem's limit
+        pending, attempt = keys[start : start + 100], 0
+        while pending:
+            request = {table_name(): {"Keys": pending, "ConsistentRead": consistent}}
+            response = client().batch_get_item(RequestItems=request)
+            found += [_from_item(item) for item in response["Responses"].get(table_name(), [])]
+            pending = response.get("UnprocessedKeys", {}).get(table_name(), {}).get("Keys", [])
+            if pending:
                 attempt += 1
                 back_off(attempt, base=0.02)
     return found
+
+
+def get_services(org_id: str, service_ids: Iterable[str]) -> dict[str, Service]:
+    """The organisation's services with these ids (missing ones left out)."""
+    keys = [_key(service_pk(org_id, service_id), SERVICE_SK) for service_id in dict.fromkeys(service_ids)]
+    services = [Service.model_validate(item) for item in _batch_get(keys, consistent=True)]
+    return {service.id: service for service in services}
 
 
 def update_service(before: Service, after: Service) -> None:
@@ -982,3 +999,102 @@ def due_maintenances(now: datetime) -> list[Maintenance]:
         if "LastEvaluatedKey" not in response:
             return due
         request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+# ---- metrics and integrations ---------------------------------------------------------------------------
+
+METRIC_SK = "METRIC"
+INTEGRATION_SK = "INTEGRATION"
+_NO_IMPACT = ServiceImpactChange(set={}, remove=frozenset())
+
+
+def metric_pk(org_id: str, metric_id: str) -> str:
+    return f"ORG#{org_id}#MET#{metric_id}"
+
+
+def integration_pk(org_id: str, integration_id: str) -> str:
+    return f"ORG#{org_id}#INT#{integration_id}"
+
+
+def _metric_item(metric: Metric) -> dict[str, Any]:
+    return _record(metric) | {
+        "PK": metric_pk(metric.org_id, metric.id),
+        "SK": METRIC_SK,
+        "GSI1PK": list_pk(metric.org_id, "METRICS"),
+        "GSI1SK": metric.id,
+        "kind": "metric",
+    }
+
+
+def save_metric(before: Metric | None, after: Metric) -> None:
+    """Create (`before` None) or replace the metric if it is still at `before.version`, checking that its
+    service exists, all at once. Stale when another writer got there first; ServiceMissing names the service."""
+    condition = "attribute_not_exists(PK)" if before is None else "version = :version"
+    extra = {} if before is None else {"ExpressionAttributeValues": _values({":version": before.version})}
+    items = [_put(_metric_item(after), condition, **extra)]
+    items += _service_writes(after.org_id, after.id, _NO_IMPACT, [after.service_id])
+    try:
+        _transact(items)
+    except ConditionFailed as failure:
+        if failure.index == 0:
+            raise Stale() from None
+        raise ServiceMissing(after.service_id) from None
+
+
+def get_metric(org_id: str, metric_id: str) -> Metric | None:
+    response = client().get_item(TableName=table_name(), Key=_key(metric_pk(org_id, metric_id), METRIC_SK))
+    item = response.get("Item")
+    return Metric.model_validate(_from_item(item)) if item else None
+
+
+def delete_metric(org_id: str, metric_id: str) -> bool:
+    """Delete the metric; False when the organisation has none with this id."""
+    return _delete_if_exists(metric_pk(org_id, metric_id), METRIC_SK)
+
+
+def _delete_if_exists(pk: str, sk: str) -> bool:
+    try:
+        client().delete_item(TableName=table_name(), Key=_key(pk, sk), ConditionExpression="attribute_exists(PK)")
+    except client().exceptions.ConditionalCheckFailedException:
+        return False
+    return True
+
+
+def create_integration(integration: Integration) -> None:
+    """Write the integration, checking that its default services exist, all at once."""
+    org = integration.org_id
+    item = _record(integration) | {
+        "PK": integration_pk(org, integration.id),
+        "SK": INTEGRATION_SK,
+        "GSI1PK": list_pk(org, "INTEGRATIONS"),
+        "GSI1SK": integration.id,
+        "kind": "integration",
+    }
+    items = [_put(item, "attribute_not_exists(PK)")]
+    items += _service_writes(org, integration.id, _NO_IMPACT, integration.default_services)
+    try:
+        _transact(items)
+    except ConditionFailed as failure:
+        _raise_if_service_missing(failure, _NO_IMPACT, integration.default_services, 1)
+        raise
+
+
+def get_integration(org_id: str, integration_id: str) -> Integration | None:
+    response = client().get_item(
+        TableName=table_name(), Key=_key(integration_pk(org_id, integration_id), INTEGRATION_SK)
+    )
+    item = response.get("Item")
+    return Integration.model_validate(_from_item(item)) if item else None
+
+
+def delete_integration(org_id: str, integration_id: str) -> bool:
+    """Delete the integration; False when the organisation has none with this id."""
+    return _delete_if_exists(integration_pk(org_id, integration_id), INTEGRATION_SK)
+
+
+def service_ids_by_name(org_id: str, names: Iterable[str]) -> dict[str, str]:
+    """The ids of the organisation's services with these names (case-insensitive; unknown names left out),
+    keyed by the casefolded name."""
+    wanted = dict.fromkeys(name.casefold() for name in names if name.strip())
+    claims = _batch_get([_key(service_name_pk(org_id, name), "SERVICE_NAME") for name in wanted])
+    return {claim["PK"].split("#SVCNAME#", 1)[1]: claim["service_id"] for claim in claims}

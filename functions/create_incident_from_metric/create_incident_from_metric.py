@@ -1,0 +1,41 @@
+"""POST /api/v1/incidents/from-metric/{metric_id}: a draft incident on the metric's service, once per 30 minutes."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+
+from flare import http, metrics
+from flare.models import IncidentOut
+from flare.preconditions import etag
+
+app = http.create_app()
+
+
+@app.post(
+    "/api/v1/incidents/from-metric/<metric_id>",
+    summary="File a draft incident from a metric",
+    description="201 with a new draft incident on the metric's service; 200 with the same incident when called "
+    "again within 30 minutes of the first call while that incident is unresolved (the call is counted in "
+    "`occurrences`). After the window, or once it is resolved, the next call opens a new one.",
+    status_code=201,
+    responses={
+        201: {"description": "Created"},
+        200: {"description": "The incident this metric opened less than 30 minutes ago"},
+    },
+    tags=["incidents", "metrics"],
+)
+def create_incident_from_metric(
+    metric_id: str, idempotency_key: Annotated[str | None, http.IDEMPOTENCY_KEY] = None
+) -> Response[IncidentOut]:
+    caller = http.caller("write:incidents")
+
+    def open_incident() -> Response:
+        incident, created = metrics.open_incident(caller, metric_id)
+        headers = {"Location": f"/api/v1/incidents/{incident.id}", "ETag": etag(incident.version)}
+        return http.json_response(201 if created else 200, incident, headers)
+
+    route = f"POST /api/v1/incidents/from-metric/{metric_id}"
+    return http.idempotent(idempotency_key, caller, route, None, open_incident)
+
+
+handler = http.lambda_handler(app)

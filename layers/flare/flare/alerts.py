@@ -1,0 +1,138 @@
+"""Alert receivers: a delivery from an alerting tool becomes one correct incident (rules.dedupe, rules.alerts).
+
+Senders retry on 5xx and repeat on 4xx, so a well-formed delivery is never refused: whatever it says is
+created, absorbed, reopened, resolved or (with the reason) ignored. Only bad credentials, a bad signature or a
+malformed body get a 4xx.
+"""
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from flare import clock, incidents, integrations, signatures, store
+from flare.auth import Caller
+from flare.errors import NotFound, Unauthorized, ValidationFailed
+from flare.models import AlertReceived, Incident, Integration, Message
+from flare.rules.alerts import DEFAULT_SEVERITY_MAPPING, PARSERS, Alert, PayloadError
+from flare.rules.dedupe import DedupePolicy
+
+SENDERS = {
+    "alertmanager": "Alertmanager",
+    "grafana": "Grafana",
+    "datadog": "Datadog",
+    "pagerduty": "PagerDuty",
+    "opsgenie": "Opsgenie",
+}
+
+
+def receive(caller: Caller, kind: str, integration_id: str, body: bytes, headers: Mapping[str, str]) -> AlertReceived:
+    """Take one delivery from `kind`'s sender for the integration `integration_id`."""
+    integration = integrations.find(caller, integration_id, kind)
+    _verify(integration, body, {name.lower(): value for name, value in headers.items()})
+    mapping = DEFAULT_SEVERITY_MAPPING.get(kind, {}) | integration.severity_mapping
+    try:
+        alert = PARSERS[kind](json.loads(body), mapping)
+    except PayloadError as error:
+        raise ValidationFailed.of(error.field, error.message) from None
+    if alert.action == "ignore":
+        return AlertReceived(outcome="ignored", incident_id=None, occurrences=None, detail=alert.note)
+    if alert.action == "resolve":
+        return _resolve(caller, kind, alert)
+    return _fire(caller, integration, alert)
+
+
+def _verify(integration: Integration, body: bytes, headers: Mapping[str, str]) -> None:
+    """Where the sender signs and the integration has its secret, the signature must match (401 otherwise)."""
+    secret = integration.signing_secret
+    if secret is None:
+        return
+    try:
+        if integration.type == "pagerduty":
+            signatures.verify_pagerduty(secret, body, headers.get(signatures.PAGERDUTY_SIGNATURE_HEADER.lower()))
+        elif integration.type == "grafana":
+            signatures.verify_grafana(
+                secret,
+                body,
+                headers.get(signatures.GRAFANA_SIGNATURE_HEADER.lower()),
+                headers.get(signatures.GRAFANA_TIMESTAMP_HEADER.lower()),
+                clock.now().timestamp(),
+            )
+    except signatures.SignatureError as error:
+        raise Unauthorized(f"{SENDERS[integration.type]} signature rejected: {error}") from None
+
+
+def _fire(caller: Caller, integration: Integration, alert: Alert) -> AlertReceived:
+    by_name = store.service_ids_by_name(caller.org_id, alert.service_names) if alert.service_names else {}
+    services = list(dict.fromkeys(by_name.values())) or list(integration.default_services)
+    metadata = dict(alert.metadata, integration_id=integration.id)
+    unmatched = [name for name in alert.service_names if name.casefold() not in by_name]
+    if unmatched:
+        metadata["unmatched_services"] = unmatched
+    policy = DedupePolicy(cooldown=timedelta(minutes=integration.cooldown_minutes))
+
+    def draft(now: datetime) -> tuple[Incident, list[Message]]:
+        incident = incidents.new_incident(
+            caller,
+            now,
+            title=alert.title,
+            description=alert.description,
+            severity=alert.severity or integration.default_severity,
+            publish=integration.publish,
+            affected_services=services,
+            source=integration.type,
+            external_id=alert.dedupe_key,
+            metadata=metadata,
+            policy=policy,
+        )
+        return incident, [incidents.new_message(caller, incident.id, "investigating", alert.note, now)]
+
+    while True:
+        try:
+            filed = incidents.file_incident(caller, draft, reopen_note=alert.note)
+            break
+        except store.ServiceMissing as missing:
+            if missing.service_id not in services:
+                raise
+            # Deleted since it was looked up (or a default since removed): file without it, never refuse.
+            services.remove(missing.service_id)
+    incident = filed.incident
+    detail = {
+        "created": f"opened {incident.id}",
+        "absorbed": f"repeat counted on {incident.id}",
+        "reopened": f"{incident.id} fired again within {integration.cooldown_minutes} minutes of resolving: reopened",
+    }[filed.outcome]
+    return AlertReceived(
+        outcome=filed.outcome, incident_id=incident.id, occurrences=incident.occurrences, detail=detail
+    )
+
+
+def _resolve(caller: Caller, kind: str, alert: Alert) -> AlertReceived:
+    claim = store.get_claim(caller.org_id, kind, alert.dedupe_key)
+    if claim is None or claim.get("resolved"):
+        return _nothing_open(alert)
+    try:
+        incident, _messages = incidents.resolve(caller, claim["incident_id"], alert.note)
+    except NotFound:  # deleted meanwhile
+        return _nothing_open(alert)
+    return AlertReceived(
+        outcome="resolved", incident_id=incident.id, occurrences=incident.occurrences, detail=f"resolved {incident.id}"
+    )
+
+
+def _nothing_open(alert: Alert) -> AlertReceived:
+    return AlertReceived(
+        outcome="ignored", incident_id=None, occurrences=None, detail="no unresolved incident for this alert"
+    )
+
+
+# How every receiver documents itself in the OpenAPI description.
+RECEIVER_DESCRIPTION = (
+    "201 when the delivery opened an incident; 200 when it was absorbed by the incident its dedupe key points at "
+    "(`occurrences` goes up), reopened it (fired again within the integration's cooldown after resolving), "
+    "resolved it, or was ignored (the detail says why). 401 for a bad key or signature, 404 for an unknown "
+    "integration of this type, 400/422 for a malformed body; never a 5xx for a well-formed delivery."
+)
+RECEIVER_RESPONSES = {
+    201: {"description": "An incident was opened"},
+    200: {"description": "Absorbed, reopened, resolved or ignored"},
+}

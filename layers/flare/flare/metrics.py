@@ -1,0 +1,116 @@
+"""Metrics: monitored signals tied to a service, and the draft incidents filed from them."""
+
+from datetime import datetime
+
+from flare import clock, cursor, incidents, services, store
+from flare.auth import Caller
+from flare.errors import Conflict, NotFound, PreconditionFailed
+from flare.ids import is_id, new_id
+from flare.models import (
+    CreateMetricRequest,
+    Incident,
+    IncidentOut,
+    Message,
+    Metric,
+    MetricList,
+    MetricOut,
+    UpdateMetricRequest,
+)
+from flare.preconditions import check_if_match
+from flare.rules.dedupe import FROM_METRIC
+
+SOURCE = "metric"
+
+
+def metric_out(metric: Metric) -> MetricOut:
+    return MetricOut(**metric.model_dump(include=set(MetricOut.model_fields)))
+
+
+def create_metric(caller: Caller, request: CreateMetricRequest) -> MetricOut:
+    now = clock.now()
+    metric = Metric(
+        id=new_id("met", now),
+        org_id=caller.org_id,
+        **request.model_dump(),
+        created_at=now,
+        updated_at=now,
+        created_by=caller.key_id,
+    )
+    try:
+        store.save_metric(None, metric)
+    except store.ServiceMissing as missing:
+        raise services.missing(missing.service_id, "service_id") from None
+    return metric_out(metric)
+
+
+def _get(caller: Caller, metric_id: str) -> Metric:
+    metric = store.get_metric(caller.org_id, metric_id) if is_id(metric_id, "met") else None
+    if metric is None:
+        raise NotFound(f"no metric {metric_id}")
+    return metric
+
+
+def get_metric(caller: Caller, metric_id: str) -> MetricOut:
+    return metric_out(_get(caller, metric_id))
+
+
+def list_metrics(caller: Caller, *, service_id: str | None, limit: int, after: str | None) -> MetricList:
+    where = store.Filter()
+    if service_id:
+        where.compare("service_id", "=", service_id)
+    items, next_cursor = cursor.paged(
+        cursor.fingerprint(org=caller.org_id, list="metrics", service_id=service_id),
+        after,
+        lambda start: store.query_collection(caller.org_id, "METRICS", limit=limit, start=start, where=where),
+    )
+    return MetricList(metrics=[metric_out(Metric.model_validate(item)) for item in items], next_cursor=next_cursor)
+
+
+def update_metric(caller: Caller, metric_id: str, request: UpdateMetricRequest, if_match: str | None) -> MetricOut:
+    before = _get(caller, metric_id)
+    check_if_match(if_match, before.version)
+    changes = request.model_dump(exclude_unset=True)
+    if all(getattr(before, field) == value for field, value in changes.items()):
+        return metric_out(before)
+    after = before.model_copy(update=changes | {"version": before.version + 1, "updated_at": clock.now()})
+    try:
+        store.save_metric(before, after)
+    except store.Stale:
+        raise PreconditionFailed("the metric changed since it was read; fetch it and try again") from None
+    except store.ServiceMissing as missing:
+        raise services.missing(missing.service_id, "service_id") from None
+    return metric_out(after)
+
+
+def delete_metric(caller: Caller, metric_id: str) -> None:
+    if not is_id(metric_id, "met") or not store.delete_metric(caller.org_id, metric_id):
+        raise NotFound(f"no metric {metric_id}")
+
+
+def open_incident(caller: Caller, metric_id: str) -> tuple[IncidentOut, bool]:
+    """A draft incident on the metric's service, and True; or, within 30 minutes of the first call for the
+    metric while that incident is unresolved, that incident (the call counted) and False."""
+    metric = _get(caller, metric_id)
+
+    def draft(now: datetime) -> tuple[Incident, list[Message]]:
+        incident = incidents.new_incident(
+            caller,
+            now,
+            title=metric.name,
+            description=metric.description,
+            severity=metric.severity,
+            affected_services=[metric.service_id],
+            source=SOURCE,
+            external_id=metric.id,
+            metadata={"metric_id": metric.id},
+            policy=FROM_METRIC,
+        )
+        return incident, []
+
+    try:
+        filed = incidents.file_incident(caller, draft, reopen_note=f"Metric {metric.name} reported again")
+    except store.ServiceMissing:
+        raise Conflict(
+            f"the service of metric {metric.id} ({metric.service_id}) was deleted; PATCH the metric's service_id"
+        ) from None
+    return incidents.view(caller, filed), filed.outcome == "created"

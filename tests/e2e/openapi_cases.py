@@ -1,9 +1,12 @@
 """Reading docs/openapi.json for the generated e2e suites: its operations, the smallest valid request body of
 each, and an organisation with a real resource for each path parameter."""
 
+import hashlib
+import hmac
 import itertools
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,6 +24,21 @@ PARAMETER = re.compile(r"\{(\w+)\}")
 ID = re.compile(r"[a-z]+_[0-9A-HJKMNP-TV-Z]{26}")
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "request_id"}
 _COUNTER = itertools.count(1)  # strings unique across the session (service names must be)
+REFERENCE = re.compile(r"^\^([a-z]+)_")  # the pattern of an id field, e.g. ^svc_[0-9A-HJKMNP-TV-Z]{26}$
+COLLECTIONS = {"svc": "/api/v1/services", "met": "/api/v1/metrics", "inc": "/api/v1/incidents"}
+
+# Receivers (`/api/v1/integrations/<type>/{integration_id}`) take what their sender sends, not a schema of
+# ours: each is sent a real payload of its sender (PagerDuty's signed with the integration's secret).
+RECEIVER = re.compile(r"^/api/v1/integrations/(\w+)/\{integration_id\}$")
+VENDORS = ROOT / "tests" / "fixtures" / "vendors"
+RECEIVER_BODIES = {
+    "alertmanager": VENDORS / "alertmanager" / "firing-single-alert.json",
+    "grafana": VENDORS / "grafana" / "docs-example-firing-2-alerts.json",
+    "pagerduty": VENDORS / "pagerduty" / "docs-incident.priority_updated.json",
+    "opsgenie": VENDORS / "opsgenie" / "docs-action-Create.json",
+}
+DATADOG_BODY = {"alert_id": "42", "transition": "Triggered", "title": "Checkout p99 latency", "priority": "P2"}
+PAGERDUTY_SECRET = "generated-suites-pagerduty-secret"
 
 
 def operation_id(operation: tuple[str, str]) -> str:
@@ -54,9 +72,11 @@ class Examples:
     """Values for a JSON schema: required properties only, strings unique and marked, times increasing (so
     that a start comes before an end: properties are filled in their `required` order, the model's)."""
 
-    def __init__(self, marker: str) -> None:
+    def __init__(self, marker: str, references: Callable[[str], str] | None = None) -> None:
         self.marker = marker
         self._base = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+        # id prefix (`svc`) → the id of a real resource of that kind, for required references like service_id
+        self.references = references
 
     def value(self, schema: dict) -> Any:
         schema = resolve(schema)
@@ -88,6 +108,9 @@ class Examples:
         n = next(_COUNTER)
         if schema.get("format") == "date-time":
             return (self._base + timedelta(hours=n)).isoformat().replace("+00:00", "Z")
+        reference = REFERENCE.match(schema.get("pattern", ""))
+        if reference and self.references:
+            return self.references(reference.group(1))
         assert "pattern" not in schema, f"a required string with a pattern needs an example: {schema}"
         text = f"{self.marker} {n}"
         return text[: schema.get("maxLength", len(text))].ljust(schema.get("minLength", 0), "x")
@@ -103,6 +126,9 @@ def resolve(schema: dict) -> dict:
 
 
 def request_body(method: str, path: str, examples: Examples) -> Any:
+    if receiver := RECEIVER.match(path):
+        kind = receiver.group(1)
+        return DATADOG_BODY if kind == "datadog" else json.loads(RECEIVER_BODIES[kind].read_text())
     body = SPEC["paths"][path][method.lower()].get("requestBody")
     if body is None:
         return None
@@ -110,8 +136,25 @@ def request_body(method: str, path: str, examples: Examples) -> Any:
 
 
 def collection_of(path: str, parameter: str) -> str:
-    """`/api/v1/incidents/{incident_id}/messages`, `incident_id` → `/api/v1/incidents`."""
-    return path.split("/{" + parameter + "}")[0]
+    """Where the resource that `parameter` names is made: `/api/v1/incidents/{incident_id}/messages`,
+    `incident_id` → `/api/v1/incidents`; a path that names it elsewhere (`/api/v1/incidents/from-metric/
+    {metric_id}`) → its own collection (`/api/v1/metrics`); a receiver's → `/api/v1/integrations/<type>`."""
+    prefix = path.split("/{" + parameter + "}")[0]
+    if "post" in SPEC["paths"].get(prefix, {}) or RECEIVER.match(prefix + "/{integration_id}"):
+        return prefix
+    return f"/api/v1/{parameter.removesuffix('_id')}s"
+
+
+def send(api: httpx.Client, method: str, path: str, body: Any) -> httpx.Response:
+    """The request, its body as JSON (signed where the path is PagerDuty's receiver)."""
+    if body is None:
+        return api.request(method, path)
+    content = json.dumps(body).encode()
+    headers = {"Content-Type": "application/json"}
+    if path.startswith("/integrations/pagerduty/"):
+        signature = hmac.new(PAGERDUTY_SECRET.encode(), content, hashlib.sha256).hexdigest()
+        headers["X-PagerDuty-Signature"] = f"v1={signature}"
+    return api.request(method, path, content=content, headers=headers)
 
 
 class Organisation:
@@ -120,24 +163,31 @@ class Organisation:
 
     def __init__(self, stack, key: str, marker: str):
         self.stack, self.key = stack, key
-        self.examples = Examples(marker)
-        self.ids: dict[str, str] = {}
+        self.examples = Examples(marker, references=lambda prefix: self.id_in(COLLECTIONS[prefix]))
+        self.ids: dict[str, str] = {}  # collection → the id of a resource in it
 
     def path(self, path: str) -> str:
         """The operation's path with this organisation's ids, relative to /api/v1."""
+        filled = PARAMETER.sub(lambda match: self.id_in(collection_of(path, match.group(1))), path)
+        return filled.removeprefix("/api/v1")
 
-        def fill(match: re.Match) -> str:
-            parameter = match.group(1)
-            if parameter not in self.ids:
-                self.ids[parameter] = self._create(collection_of(path, parameter))
-            return self.ids[parameter]
-
-        return PARAMETER.sub(fill, path).removeprefix("/api/v1")
+    def id_in(self, collection: str) -> str:
+        if collection not in self.ids:
+            self.ids[collection] = self._create(collection)
+        return self.ids[collection]
 
     def _create(self, collection: str) -> str:
-        assert "post" in SPEC["paths"].get(collection, {}), f"no POST {collection} to make ids for {collection}/{{…}}"
+        if receiver := RECEIVER.match(collection + "/{integration_id}"):  # an integration of the receiver's type
+            kind = receiver.group(1)
+            body = {"type": kind, "name": self.examples.marker} | (
+                {"signing_secret": PAGERDUTY_SECRET} if kind == "pagerduty" else {}
+            )
+            collection = "/api/v1/integrations"
+        else:
+            assert "post" in SPEC["paths"].get(collection, {}), f"no POST {collection} to make ids in it"
+            body = request_body("POST", collection, self.examples)
         with self.stack.client(self.key) as api:
-            created = api.post(collection.removeprefix("/api/v1"), json=request_body("POST", collection, self.examples))
+            created = api.post(collection.removeprefix("/api/v1"), json=body)
         assert created.status_code == 201, f"POST {collection}: {created.status_code} {created.text}"
         made = created.json()["id"]
         assert ID.fullmatch(made), f"POST {collection} made {made!r}, not a prefixed ULID"

@@ -40,7 +40,10 @@ from tests.e2e.openapi_cases import (
     operation_id,
     organisation,
     request_body,
+    send,
 )
+
+RECEIVER_KINDS = ("alertmanager", "grafana", "datadog", "pagerduty", "opsgenie")
 
 # The scope each operation needs, by (methods, path prefix): the first rule that matches wins. These are the
 # documented scopes (README, "API summary"); a route that fits no rule fails the test until a rule says its
@@ -48,6 +51,10 @@ from tests.e2e.openapi_cases import (
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 SCOPE_RULES: list[tuple[set[str], str, str]] = [
     ({"GET", *WRITES}, "/api/v1/api-keys", "admin"),
+    *(({"POST"}, f"/api/v1/integrations/{kind}", "write:incidents") for kind in RECEIVER_KINDS),
+    ({"GET", *WRITES}, "/api/v1/integrations", "admin"),
+    ({"GET"}, "/api/v1/metrics", "read:incidents"),
+    (WRITES, "/api/v1/metrics", "admin"),
     ({"GET"}, "/api/v1/incidents", "read:incidents"),
     ({"GET"}, "/api/v1/services", "read:incidents"),
     ({"GET"}, "/api/v1/maintenances", "read:incidents"),
@@ -165,7 +172,7 @@ def test_refused(operation, caller, fuzz_stack, demo, other, revoked_key, key_la
     }[caller]
     body = request_body(method, path, sender.examples)
     with fuzz_stack.client(key) as api:
-        response = api.request(method, owner.path(path), **({} if body is None else {"json": body}))
+        response = send(api, method, owner.path(path), body)
 
     if caller == "another organisation's key" and not has_path_id(path):
         # A list or a create: the other organisation's own answer, with nothing of this organisation in it.
@@ -199,7 +206,7 @@ def test_control_a_key_with_just_the_scope_gets_through(operation, fuzz_stack, f
     owner = Organisation(fuzz_stack, fuzz_key, MARKER)
     body = request_body(method, path, owner.examples)
     with fuzz_stack.client(key_with_just(scope)) as api:
-        response = api.request(method, owner.path(path), **({} if body is None else {"json": body}))
+        response = send(api, method, owner.path(path), body)
     # 409: the resource's state refuses the action (completing a maintenance that has not started), which is
     # decided after the caller was let in.
     assert 200 <= response.status_code < 300 or response.status_code == 409, response.text

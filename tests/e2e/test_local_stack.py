@@ -129,3 +129,35 @@ def test_rate_limits_hold_on_the_local_stack(stack):
     assert refused.headers["Retry-After"] == refused.headers["RateLimit-Reset"]
     assert refused.headers["RateLimit-Limit"] == "2"
     assert refused.headers["RateLimit-Remaining"] == "0"
+
+
+def readme_alerts_walkthrough() -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Alerts:", 1)[1]
+    return re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+
+
+def test_the_readme_alerts_walkthrough_runs_as_written(stack):
+    with stack.client() as api:  # the service the walk-through made (the stack may be fresh or not)
+        assert api.post("/services", json={"name": "Checkout API"}).status_code in (201, 409)
+    variables = "\n".join(readme_walkthrough().splitlines()[:3])  # API, AUTH, JSON
+    script = (variables + "\n" + readme_alerts_walkthrough()).replace("http://127.0.0.1:3000", stack.base_url)
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        env={"FLARE_API_KEY": stack.api_key, "PATH": "/usr/bin:/bin:/usr/local/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    outcomes = [json.loads(line)["outcome"] for line in result.stdout.splitlines() if '"outcome"' in line]
+    assert outcomes == ["created", "absorbed", "resolved"]
+    with stack.client() as api:
+        [incident] = [
+            item
+            for item in api.get("/incidents", params={"status": "resolved"}).json()["incidents"]
+            if item["title"] == "Checkout p99 above 2s"
+        ]
+        assert incident["occurrences"] == 2
+        assert incident["severity"] == "minor"  # warning, by Alertmanager's default mapping
+        assert incident["affected_services"][0]["name"] == "Checkout API"

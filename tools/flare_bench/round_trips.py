@@ -299,6 +299,40 @@ REOPENING_MESSAGE = {"type": "investigating", "description": "The errors are bac
 RESOLVE = {"description": "Error rates back to normal."}
 PATCH = {"title": "Checkout API returning 502s and 504s"}
 
+
+def _alertmanager_delivery(status: str, *, delivered_before: int) -> Callable[[Any], Request]:
+    """An Alertmanager notification for a group of its own on a service of its own, after `delivered_before`
+    firing deliveries of the same group."""
+
+    def prepare(org: Any) -> Request:
+        service = _send(org, "create_service", body={"name": _unique("checkout")})
+        integration = _send(org, "create_integration", body={"type": "alertmanager", "name": _unique("prod")})
+        labels = {"alertname": "HighErrorRate", "service": service["name"], "severity": "critical"}
+        body = {
+            "version": "4",
+            "receiver": "prod",
+            "status": "firing",
+            "groupKey": _unique("{}:{alertname=HighErrorRate}"),
+            "commonLabels": labels,
+            "commonAnnotations": {"summary": "HighErrorRate on checkout"},
+            "alerts": [{"status": "firing", "labels": labels, "startsAt": "2026-11-22T10:00:00Z"}],
+        }
+        path = {"integration_id": integration["id"]}
+        for _ in range(delivered_before):
+            _send(org, "receive_alertmanager", 200 if _ else 201, path_params=path, body=body)
+        return Request(path_params=path, body=body | {"status": status})
+
+    return prepare
+
+
+def _metric_path(org: Any, *, called_before: bool) -> Request:
+    metric = _send(org, "create_metric", body={"name": _unique("p99 latency"), "service_id": new_service(org)})
+    path = {"metric_id": metric["id"]}
+    if called_before:
+        _send(org, "create_incident_from_metric", path_params=path, body=None)
+    return Request(path_params=path, body=None)
+
+
 SCENARIOS: list[Scenario] = [
     # incidents
     Scenario(
@@ -606,4 +640,47 @@ SCENARIOS: list[Scenario] = [
     ),
     # the authorizer (API Gateway caches its answer per key for AuthorizerCacheSeconds)
     Scenario("authorize", "authorizer", AUTHORIZER, "an API key, on a cache miss", 200, lambda org: Request()),
+    # alerts
+    Scenario(
+        "alert_new",
+        "POST /integrations/alertmanager/{id}",
+        "receive_alertmanager",
+        "a firing notification of a new group, naming a service (opens a draft)",
+        201,
+        _alertmanager_delivery("firing", delivered_before=0),
+        goal=2,
+    ),
+    Scenario(
+        "alert_repeat",
+        "POST /integrations/alertmanager/{id}",
+        "receive_alertmanager",
+        "the same notification again (absorbed: occurrences + 1)",
+        200,
+        _alertmanager_delivery("firing", delivered_before=1),
+        goal=2,
+    ),
+    Scenario(
+        "alert_resolved",
+        "POST /integrations/alertmanager/{id}",
+        "receive_alertmanager",
+        "the group resolved (resolves its incident)",
+        200,
+        _alertmanager_delivery("resolved", delivered_before=1),
+    ),
+    Scenario(
+        "from_metric_new",
+        "POST /incidents/from-metric/{id}",
+        "create_incident_from_metric",
+        "a metric's first call (a draft on its service)",
+        201,
+        lambda org: _metric_path(org, called_before=False),
+    ),
+    Scenario(
+        "from_metric_repeat",
+        "POST /incidents/from-metric/{id}",
+        "create_incident_from_metric",
+        "a second call within 30 minutes (the same incident, counted)",
+        200,
+        lambda org: _metric_path(org, called_before=True),
+    ),
 ]

@@ -9,9 +9,10 @@ import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from flare import clock, incidents, integrations, signatures, store
+from flare import clock, incidents, signatures, store
 from flare.auth import Caller
 from flare.errors import NotFound, Unauthorized, ValidationFailed
+from flare.ids import is_id
 from flare.models import AlertReceived, Incident, Integration, Message
 from flare.rules.alerts import DEFAULT_SEVERITY_MAPPING, PARSERS, Alert, PayloadError
 from flare.rules.dedupe import DedupePolicy
@@ -26,19 +27,38 @@ SENDERS = {
 
 
 def receive(caller: Caller, kind: str, integration_id: str, body: bytes, headers: Mapping[str, str]) -> AlertReceived:
-    """Take one delivery from `kind`'s sender for the integration `integration_id`."""
-    integration = integrations.find(caller, integration_id, kind)
-    _verify(integration, body, {name.lower(): value for name, value in headers.items()})
-    mapping = DEFAULT_SEVERITY_MAPPING.get(kind, {}) | integration.severity_mapping
+    """Take one delivery from `kind`'s sender for the integration `integration_id`. A repeat costs two round
+    trips (read everything, count it), a new alert two (read everything, file it)."""
+    parse = PARSERS[kind]
+    payload = json.loads(body)
     try:
-        alert = PARSERS[kind](json.loads(body), mapping)
+        alert, malformed = parse(payload, DEFAULT_SEVERITY_MAPPING[kind]), None
     except PayloadError as error:
-        raise ValidationFailed.of(error.field, error.message) from None
+        alert, malformed = None, error
+    context = (
+        store.alert_context(
+            caller.org_id,
+            integration_id,
+            kind,
+            alert.dedupe_key if alert else None,
+            alert.service_names if alert else (),
+        )
+        if is_id(integration_id, "int")
+        else store.AlertContext(None, None, {})
+    )
+    integration = context.integration
+    if integration is None or integration.type != kind:
+        raise NotFound(f"no {kind} integration {integration_id}")
+    _verify(integration, body, {name.lower(): value for name, value in headers.items()})
+    if malformed:
+        raise ValidationFailed.of(malformed.field, malformed.message)
+    if integration.severity_mapping:  # the organisation's own mapping over the type's defaults
+        alert = parse(payload, DEFAULT_SEVERITY_MAPPING[kind] | integration.severity_mapping)
     if alert.action == "ignore":
         return AlertReceived(outcome="ignored", incident_id=None, occurrences=None, detail=alert.note)
     if alert.action == "resolve":
-        return _resolve(caller, kind, alert)
-    return _fire(caller, integration, alert)
+        return _resolve(caller, context, alert)
+    return _fire(caller, context, alert)
 
 
 def _verify(integration: Integration, body: bytes, headers: Mapping[str, str]) -> None:
@@ -61,8 +81,11 @@ def _verify(integration: Integration, body: bytes, headers: Mapping[str, str]) -
         raise Unauthorized(f"{SENDERS[integration.type]} signature rejected: {error}") from None
 
 
-def _fire(caller: Caller, integration: Integration, alert: Alert) -> AlertReceived:
-    by_name = store.service_ids_by_name(caller.org_id, alert.service_names) if alert.service_names else {}
+def _fire(caller: Caller, context: store.AlertContext, alert: Alert) -> AlertReceived:
+    integration = context.integration
+    if absorbed := incidents.absorb_claimed(caller, context.claim):  # the common case: a repeat
+        return _received(absorbed, integration)
+    by_name = context.service_ids
     services = list(dict.fromkeys(by_name.values())) or list(integration.default_services)
     metadata = dict(alert.metadata, integration_id=integration.id)
     unmatched = [name for name in alert.service_names if name.casefold() not in by_name]
@@ -88,13 +111,15 @@ def _fire(caller: Caller, integration: Integration, alert: Alert) -> AlertReceiv
 
     while True:
         try:
-            filed = incidents.file_incident(caller, draft, reopen_note=alert.note)
-            break
+            return _received(incidents.file_incident(caller, draft, reopen_note=alert.note), integration)
         except store.ServiceMissing as missing:
             if missing.service_id not in services:
                 raise
             # Deleted since it was looked up (or a default since removed): file without it, never refuse.
             services.remove(missing.service_id)
+
+
+def _received(filed: "incidents.Filed", integration: Integration) -> AlertReceived:
     incident = filed.incident
     detail = {
         "created": f"opened {incident.id}",
@@ -106,8 +131,8 @@ def _fire(caller: Caller, integration: Integration, alert: Alert) -> AlertReceiv
     )
 
 
-def _resolve(caller: Caller, kind: str, alert: Alert) -> AlertReceived:
-    claim = store.get_claim(caller.org_id, kind, alert.dedupe_key)
+def _resolve(caller: Caller, context: store.AlertContext, alert: Alert) -> AlertReceived:
+    claim = context.claim
     if claim is None or claim.get("resolved"):
         return _nothing_open(alert)
     try:

@@ -145,8 +145,12 @@ def new_incident(
     )
 
 
-class _Lapsed(Exception):
-    """The incident holding the dedupe key no longer takes repeats: file a new one."""
+class _NotReopened(Exception):
+    """The incident holding a resolved claim was not reopened by this repeat: `decision` says what instead."""
+
+    def __init__(self, decision: str):
+        super().__init__(decision)
+        self.decision = decision
 
 
 def file_incident(
@@ -174,34 +178,45 @@ def file_incident(
 
 def _repeat(caller: Caller, held: store.DuplicateIncident, reopen_note: str) -> Filed | None:
     """Apply a repeat to the incident holding its key; None when that incident no longer takes it."""
-    if not held.resolved:  # the common case: one conditional update
-        absorbed = store.absorb_repeat(caller.org_id, held.incident_id, clock.now())
-        return Filed(absorbed, "absorbed", None) if absorbed else None
-    outcome: Outcome = "reopened"
+    if not held.resolved:  # the common case
+        return absorb(caller, held.incident_id)
 
     def apply(incident: Incident, now: datetime) -> tuple[Incident, list[Message]]:
-        nonlocal outcome
         decision = dedupe.on_repeat(
             resolved_at=incident.resolved_at if incident.status == "resolved" else None,
             window_until=incident.dedupe_window_until,
             cooldown=timedelta(seconds=incident.reopen_cooldown_seconds),
             now=now,
         )
-        if decision == "new":
-            raise _Lapsed()
+        if decision != "reopen":
+            raise _NotReopened(decision)
         seen = incident.model_copy(update={"occurrences": incident.occurrences + 1, "last_seen_at": now})
-        if decision == "absorb":  # somebody reopened it meanwhile
-            outcome = "absorbed"
-            return seen, []
-        outcome = "reopened"
         state = lifecycle.set_status(_state(seen), "investigating", now)
         return _with_state(seen, state), [new_message(caller, incident.id, "investigating", reopen_note, now)]
 
     try:
         incident, messages = _change(caller, held.incident_id, apply)
-    except (_Lapsed, NotFound):
+    except _NotReopened as not_reopened:
+        # Another repeat reopened it meanwhile: count this one without contending for its version.
+        return absorb(caller, held.incident_id) if not_reopened.decision == "absorb" else None
+    except NotFound:
         return None
-    return Filed(incident, outcome, messages)
+    return Filed(incident, "reopened", messages)
+
+
+def absorb_claimed(caller: Caller, claim: dict[str, Any] | None) -> Filed | None:
+    """Count a repeat on the unresolved incident that a dedupe claim (read along with the request's other
+    data) names, without first trying to file: one conditional update. None when there is nothing to count
+    on; then file_incident decides."""
+    if claim and not claim.get("resolved"):
+        return absorb(caller, claim["incident_id"])
+    return None
+
+
+def absorb(caller: Caller, incident_id: str) -> Filed | None:
+    """Count a repeat on the unresolved incident: one conditional update; None if it no longer takes it."""
+    absorbed = store.absorb_repeat(caller.org_id, incident_id, clock.now())
+    return Filed(absorbed, "absorbed", None) if absorbed else None
 
 
 def create_incident(caller: Caller, request: CreateIncidentRequest) -> tuple[IncidentOut, bool]:

@@ -90,7 +90,13 @@ def delete_metric(caller: Caller, metric_id: str) -> None:
 def open_incident(caller: Caller, metric_id: str) -> tuple[IncidentOut, bool]:
     """A draft incident on the metric's service, and True; or, within 30 minutes of the first call for the
     metric while that incident is unresolved, that incident (the call counted) and False."""
-    metric = _get(caller, metric_id)
+    metric, claim = (None, None)
+    if is_id(metric_id, "met"):
+        metric, claim = store.metric_and_claim(caller.org_id, metric_id, SOURCE)
+    if metric is None:
+        raise NotFound(f"no metric {metric_id}")
+    if absorbed := incidents.absorb_claimed(caller, claim):
+        return incidents.view(caller, absorbed), False
 
     def draft(now: datetime) -> tuple[Incident, list[Message]]:
         incident = incidents.new_incident(

@@ -540,6 +540,14 @@ class CreateIntegrationRequest(RequestModel):
         description="The sender's signing secret (PagerDuty: required; Grafana: optional); never shown again",
     )
 
+    @field_validator("severity_mapping")
+    @classmethod
+    def _one_entry_per_value(cls, mapping: dict[str, str]) -> dict[str, str]:
+        folded = [value.casefold() for value in mapping]
+        if clash := next((value for value in mapping if folded.count(value.casefold()) > 1), None):
+            raise ValueError(f"maps {clash!r} twice (values are matched case-insensitively)")
+        return mapping
+
     @field_validator("signing_secret")
     @classmethod
     def _where_the_sender_signs(cls, secret: str | None, info: ValidationInfo) -> str | None:

@@ -637,8 +637,9 @@ def _claim_item(incident: Incident) -> dict[str, Any] | None:
     return item | ({"lapses_at": _millis(lapses_at)} if lapses_at else {})
 
 
-# A claim may be taken when nobody holds it or its holder's claim has lapsed.
-_CLAIM_IS_FREE = "attribute_not_exists(PK) OR lapses_at < :now"
+# A claim may be taken when nobody holds it or its holder's claim has lapsed (rules.dedupe: at its lapse, a
+# repeat already opens a new incident).
+_CLAIM_IS_FREE = "attribute_not_exists(PK) OR lapses_at <= :now"
 
 
 def create_incident(incident: Incident, messages: list[Message], impact: ServiceImpactChange) -> Incident:
@@ -686,14 +687,16 @@ def get_claim(org_id: str, source: str | None, external_id: str) -> dict[str, An
 
 
 def absorb_repeat(org_id: str, incident_id: str, at: datetime) -> Incident | None:
-    """Count one more report of an unresolved incident (one conditional UpdateItem). None when it is resolved
-    or gone: the caller decides again."""
+    """Count one more report of an unresolved incident still within its dedupe window, if it has one (one
+    conditional UpdateItem). None when it is resolved, past its window or gone: the caller decides again."""
     try:
         response = client().update_item(
             TableName=table_name(),
             Key=_key(incident_pk(org_id, incident_id), INCIDENT_SK),
             UpdateExpression="SET last_seen_at = :at, updated_at = :at, version = version + :one ADD occurrences :one",
-            ConditionExpression="attribute_exists(PK) AND #status <> :resolved",
+            # Timestamps are stored as fixed-width RFC 3339 (clock.iso), so they compare as strings.
+            ConditionExpression="attribute_exists(PK) AND #status <> :resolved "
+            "AND (attribute_not_exists(dedupe_window_until) OR dedupe_window_until > :at)",
             ExpressionAttributeNames={"#status": "status"},
             ExpressionAttributeValues=_values({":at": iso(at), ":one": 1, ":resolved": "resolved"}),
             ReturnValues="ALL_NEW",
@@ -1041,6 +1044,13 @@ def save_metric(before: Metric | None, after: Metric) -> None:
         raise ServiceMissing(after.service_id) from None
 
 
+def metric_and_claim(org_id: str, metric_id: str, source: str) -> tuple[Metric | None, dict[str, Any] | None]:
+    """The metric and the dedupe claim on (source, its id): one strongly consistent BatchGetItem."""
+    keys = [_key(metric_pk(org_id, metric_id), METRIC_SK), _key(dedupe_pk(org_id, source, metric_id), "DEDUPE")]
+    found = {item["SK"]: item for item in _batch_get(keys, consistent=True)}
+    return (Metric.model_validate(found[METRIC_SK]) if METRIC_SK in found else None), found.get("DEDUPE")
+
+
 def get_metric(org_id: str, metric_id: str) -> Metric | None:
     response = client().get_item(TableName=table_name(), Key=_key(metric_pk(org_id, metric_id), METRIC_SK))
     item = response.get("Item")
@@ -1092,9 +1102,31 @@ def delete_integration(org_id: str, integration_id: str) -> bool:
     return _delete_if_exists(integration_pk(org_id, integration_id), INTEGRATION_SK)
 
 
-def service_ids_by_name(org_id: str, names: Iterable[str]) -> dict[str, str]:
-    """The ids of the organisation's services with these names (case-insensitive; unknown names left out),
-    keyed by the casefolded name."""
-    wanted = dict.fromkeys(name.casefold() for name in names if name.strip())
-    claims = _batch_get([_key(service_name_pk(org_id, name), "SERVICE_NAME") for name in wanted])
-    return {claim["PK"].split("#SVCNAME#", 1)[1]: claim["service_id"] for claim in claims}
+@dataclass(frozen=True)
+class AlertContext:
+    """What a receiver needs to act on a delivery, read together (rules.dedupe, alerts.receive)."""
+
+    integration: Integration | None
+    claim: dict[str, Any] | None  # the dedupe claim on the delivery's key (see get_claim)
+    service_ids: dict[str, str]  # casefolded service name → id, for the names the alert gave
+
+
+def alert_context(
+    org_id: str, integration_id: str, source: str, external_id: str | None, service_names: Iterable[str]
+) -> AlertContext:
+    """The integration, the claim on (source, external_id) and the named services' ids: one strongly
+    consistent BatchGetItem."""
+    names = list(dict.fromkeys(name.casefold() for name in service_names if name.strip()))
+    keys = [_key(integration_pk(org_id, integration_id), INTEGRATION_SK)]
+    if external_id:
+        keys.append(_key(dedupe_pk(org_id, source, external_id), "DEDUPE"))
+    keys += [_key(service_name_pk(org_id, name), "SERVICE_NAME") for name in names]
+    found = _batch_get(keys, consistent=True)
+    integration = next((item for item in found if item["SK"] == INTEGRATION_SK), None)
+    return AlertContext(
+        integration=Integration.model_validate(integration) if integration else None,
+        claim=next((item for item in found if item["SK"] == "DEDUPE"), None),
+        service_ids={
+            item["PK"].split("#SVCNAME#", 1)[1]: item["service_id"] for item in found if item["SK"] == "SERVICE_NAME"
+        },
+    )

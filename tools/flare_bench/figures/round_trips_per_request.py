@@ -13,7 +13,7 @@ SERVICES = (
     "name and live status, which live on the service items (their `impacts`), not on the incident: "
     "`incidents._view` → `_summaries` → `store.get_services` reads them with one BatchGetItem for the whole "
     "answer (per 100 services). A Query reads one partition and a transaction returns no item on success, so "
-    "neither the read nor the write can bring them along. 1 round trip (2 on a dedupe hit) would take answering "
+    "neither the read nor the write can bring them along. 1 round trip would take answering "
     "without them (clients GET /services/{id}), or keeping them on the incident item, which every change of any "
     "incident sharing a service would then have to rewrite."
 )
@@ -32,6 +32,13 @@ WASTED_VIEW = (
     "message only. Not building the view there (product code: a flag on `_change`, or a variant that returns "
     "the written incident) saves a round trip whenever the incident affects services."
 )
+COUNTED_REPEAT = (
+    "**A counted repeat answers with the whole incident** (TransactWriteItems, UpdateItem, Query). The failed "
+    "claim names the incident; counting the repeat (`occurrences`, `last_seen_at`) is one conditional "
+    "UpdateItem, which returns the incident item but not its messages, so the answer's timeline costs a Query. "
+    "Receivers answer with the outcome alone and count a repeat in 2 (BatchGetItem of the integration with the "
+    "key's claim, then the UpdateItem)."
+)
 REOPEN = (
     "**Reopening tries the blind append first** (TransactWriteItems, then Query and TransactWriteItems). A status "
     "message is first one conditional transaction (`store.append_message`, the incident must be unresolved); "
@@ -41,7 +48,8 @@ REOPEN = (
 
 WHY: dict[str, tuple[str, ...]] = {
     "create_affecting_a_service": (SERVICES,),
-    "create_dedupe_hit_affecting_a_service": (SERVICES,),
+    "create_dedupe_hit": (COUNTED_REPEAT,),
+    "create_dedupe_hit_affecting_a_service": (COUNTED_REPEAT, SERVICES),
     "get_affecting_a_service": (SERVICES,),
     "list_affecting_services": (SERVICES,),
     "message_that_resolves": (READ_MODIFY_WRITE,),

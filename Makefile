@@ -5,7 +5,7 @@ UV := $(PYTHON) -m uv
 export UV_PYTHON_DOWNLOADS := never
 export PORT ?= 3000
 
-.PHONY: dev test setup lint sweep unit integration e2e fuzz bench openapi requirements format clean
+.PHONY: dev test setup lint alertmanager sweep unit integration e2e fuzz bench openapi requirements format clean
 
 setup: .venv/.synced
 
@@ -18,8 +18,33 @@ setup: .venv/.synced
 dev: setup
 	$(UV) run --frozen python -m flare_local
 
-test: setup lint
+test: setup lint alertmanager
 	$(UV) run --frozen pytest
+
+# The real-Alertmanager e2e test (tests/e2e/test_real_alertmanager.py) needs Debian's prometheus-alertmanager:
+# installed with apt where it can be (as root, or with sudo that needs no password), else the test is skipped. The
+# package's own service is stopped and disabled: the test runs its own Alertmanager, on a free port.
+alertmanager:
+	@command -v prometheus-alertmanager >/dev/null || command -v alertmanager >/dev/null || { \
+		why=; sudo=; \
+		if ! command -v apt-get >/dev/null; then why="no apt-get on this system"; \
+		elif [ "$$(id -u)" != 0 ]; then \
+			if command -v sudo >/dev/null; then sudo="sudo -n"; else why="not root and no sudo"; fi; \
+		fi; \
+		if [ -z "$$why" ]; then \
+			echo "make test: installing prometheus-alertmanager (apt-get) for the real-Alertmanager e2e test"; \
+			out=$$( { $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive \
+				apt-get install -y -qq --no-install-recommends prometheus-alertmanager; } 2>&1 ) \
+				|| why="apt-get failed: $$(printf '%s\n' "$$out" | tail -n 3 | tr '\n' ' ' | sed 's/ *$$//')"; \
+		fi; \
+		if [ -n "$$why" ]; then \
+			echo "make test: could not install prometheus-alertmanager ($$why);" \
+				"the real-Alertmanager e2e test will be skipped"; \
+		else \
+			{ $$sudo systemctl disable --now prometheus-alertmanager || $$sudo service prometheus-alertmanager stop; } \
+				>/dev/null 2>&1 || true; \
+		fi; \
+	}
 
 lint: setup
 	$(UV) run --frozen ruff check .

@@ -7,6 +7,7 @@ malformed body get a 4xx.
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from flare import clock, incidents, signatures, store
@@ -14,7 +15,7 @@ from flare.auth import Caller
 from flare.errors import NotFound, Unauthorized, ValidationFailed
 from flare.ids import is_id
 from flare.models import AlertReceived, Incident, Integration, Message
-from flare.rules.alerts import DEFAULT_SEVERITY_MAPPING, PARSERS, Alert, PayloadError
+from flare.rules.alerts import DEFAULT_SEVERITY_MAPPING, PARSERS, Alert, PayloadError, dedupe_key
 from flare.rules.dedupe import DedupePolicy
 
 SENDERS = {
@@ -29,10 +30,15 @@ SENDERS = {
 def receive(caller: Caller, kind: str, integration_id: str, body: bytes, headers: Mapping[str, str]) -> AlertReceived:
     """Take one delivery from `kind`'s sender for the integration `integration_id`. A repeat costs two round
     trips (read everything, count it), a new alert two (read everything, file it)."""
-    parse = PARSERS[kind]
     payload = json.loads(body)
+
+    def parse(mapping: dict[str, str]) -> Alert:
+        # Keys are scoped to the integration: two Alertmanagers with one config (prod, staging) stay apart.
+        alert = PARSERS[kind](payload, mapping)
+        return replace(alert, dedupe_key=dedupe_key(integration_id, alert.dedupe_key))
+
     try:
-        alert, malformed = parse(payload, DEFAULT_SEVERITY_MAPPING[kind]), None
+        alert, malformed = parse(DEFAULT_SEVERITY_MAPPING[kind]), None
     except PayloadError as error:
         alert, malformed = None, error
     context = (
@@ -53,7 +59,7 @@ def receive(caller: Caller, kind: str, integration_id: str, body: bytes, headers
     if malformed:
         raise ValidationFailed.of(malformed.field, malformed.message)
     if integration.severity_mapping:  # the organisation's own mapping over the type's defaults
-        alert = parse(payload, DEFAULT_SEVERITY_MAPPING[kind] | integration.severity_mapping)
+        alert = parse(DEFAULT_SEVERITY_MAPPING[kind] | integration.severity_mapping)
     if alert.action == "ignore":
         return AlertReceived(outcome="ignored", incident_id=None, occurrences=None, detail=alert.note)
     if alert.action == "resolve":

@@ -235,7 +235,7 @@ def _first_line(candidates: Iterable[str | None], fallback: str) -> str:
     return _line(fallback, MAX_TITLE)
 
 
-def _dedupe_key(*parts: str | None) -> str:
+def dedupe_key(*parts: str | None) -> str:
     """The parts joined by "/"; past 255 characters, a prefix and the whole key's sha256 (stable and unique)."""
     key = "/".join(part for part in parts if part)
     if len(key) <= MAX_KEY:
@@ -399,7 +399,7 @@ def _parse_alert_group(payload: Any, mapping: dict[str, str], source: str) -> Al
         metadata["org_id"] = org_id
     return _alert(
         action,
-        _dedupe_key(org_id, receiver, group_key),
+        dedupe_key(org_id, receiver, group_key),
         title,
         note,
         description=description,
@@ -438,7 +438,7 @@ def parse_datadog(payload: Any, mapping: dict[str, str]) -> Alert:
     if transition is None:
         raise PayloadError("transition", 'is required: use Flare\'s Datadog payload template ("$ALERT_TRANSITION")')
     scope = _rendered(body.text("scope"))
-    dedupe_key = _dedupe_key(alert_id, scope)
+    key = dedupe_key(alert_id, scope)
     title = _first_line([_rendered(body.text("title"))], f"Datadog monitor {alert_id}")
     kind = " ".join(transition.casefold().split())
     if kind == "recovered":
@@ -447,7 +447,7 @@ def parse_datadog(payload: Any, mapping: dict[str, str]) -> Alert:
         action, note = "fire", f"Datadog: {transition} ({title})"
     else:
         note = f"Datadog transition {_line(transition, 100)} is not handled"
-        return _alert("ignore", dedupe_key, title, note, metadata={"alert_id": alert_id, "transition": transition})
+        return _alert("ignore", key, title, note, metadata={"alert_id": alert_id, "transition": transition})
 
     priority = _rendered(body.text("priority"))
     tags = [tag.strip() for tag in (_rendered(body.text("tags")) or "").split(",") if tag.strip()]
@@ -469,7 +469,7 @@ def parse_datadog(payload: Any, mapping: dict[str, str]) -> Alert:
     }
     return _alert(
         action,
-        dedupe_key,
+        key,
         title,
         note,
         description=message,
@@ -489,9 +489,9 @@ def parse_pagerduty(payload: Any, mapping: dict[str, str]) -> Alert:
     event_type = event.text("event_type", required=True)
     action = _PAGERDUTY_ACTIONS.get(event_type, "ignore")
     if action == "ignore":
-        dedupe_key = _dedupe_key(_peek(payload, "event", "data", "id") or _peek(payload, "event", "id") or "pagerduty")
+        key = dedupe_key(_peek(payload, "event", "data", "id") or _peek(payload, "event", "id") or "pagerduty")
         note = f"PagerDuty event {_line(event_type, 100)} is not handled"
-        return _alert("ignore", dedupe_key, "PagerDuty event", note, metadata={"event_type": event_type})
+        return _alert("ignore", key, "PagerDuty event", note, metadata={"event_type": event_type})
 
     data = event.object("data", required=True)
     incident_id = data.text("id", required=True)
@@ -519,7 +519,7 @@ def parse_pagerduty(payload: Any, mapping: dict[str, str]) -> Alert:
     }
     return _alert(
         action,
-        _dedupe_key(incident_id),
+        dedupe_key(incident_id),
         title,
         note,
         severity=severity or map_severity(data.text("urgency"), mapping),
@@ -537,7 +537,7 @@ def parse_opsgenie(payload: Any, mapping: dict[str, str]) -> Alert:
     if action == "ignore":
         alias = _peek(payload, "alert", "alias") or _peek(payload, "alert", "alertId") or "opsgenie"
         note = f"Opsgenie action {_line(action_name, 100)} is not handled"
-        return _alert("ignore", _dedupe_key(alias), "Opsgenie alert", note, metadata={"action": action_name})
+        return _alert("ignore", dedupe_key(alias), "Opsgenie alert", note, metadata={"action": action_name})
 
     alert = body.object("alert", required=True)
     alias = alert.text("alias")
@@ -559,7 +559,7 @@ def parse_opsgenie(payload: Any, mapping: dict[str, str]) -> Alert:
     }
     return _alert(
         action,
-        _dedupe_key(key),
+        dedupe_key(key),
         title,
         note,
         description=alert.text("description") or "",

@@ -142,7 +142,9 @@ def test_another_organisations_service_cannot_be_affected(org, other_org, acme, 
     assert patched.status == 422
     assert patched.problem_fields == ["affected_services"]
     assert table.items() == after_create
-    assert len(after_create) == len(before) + 1  # only their own incident was written
+    written = [item for item in after_create if item not in before]  # their own incident alone
+    assert sorted(item["SK"]["S"] for item in written) == ["INCIDENT", "INCIDENT_NUMBER", "REF"]
+    assert {item["PK"]["S"].split("#")[1] for item in written} == {other_org.organisation_id}
     service = invoke("get_service", org.api_key, path_params={"service_id": acme["service"]["id"]}).body
     assert (service["status"], service["active_incidents"]) == ("major_outage", [acme["incident"]["id"]])
 

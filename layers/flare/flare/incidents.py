@@ -1,5 +1,6 @@
 """Incident use cases: each reads what it must, applies the lifecycle rules, and writes all or nothing."""
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -66,11 +67,31 @@ def _summaries(incidents: list[Incident]) -> list[IncidentSummary]:
     return [
         IncidentSummary(
             **incident.model_dump(include=set(IncidentSummary.model_fields) - {"affected_services"}),
+            reference=reference(incident.number),
             lifecycle=lifecycle.lifecycle(incident.status, incident.published),
             affected_services=[rollup[service_id] for service_id in incident.affected_services],
         )
         for incident in incidents
     ]
+
+
+REFERENCE = re.compile(r"^INC-([1-9][0-9]{0,17})$", re.IGNORECASE)
+
+
+def reference(number: int | None) -> str | None:
+    return f"INC-{number}" if number is not None else None
+
+
+def id_in_path(caller: Caller, given: str) -> str:
+    """The id of the incident that a path names, by id or by reference (INC-42, any case); 404 for an unknown
+    reference."""
+    match = REFERENCE.match(given or "")
+    if not match:
+        return given
+    found = store.incident_id_by_number(caller.org_id, int(match.group(1)))
+    if found is None:
+        raise NotFound(f"no incident {given}")
+    return found
 
 
 def _view(incident: Incident, messages: list[Message]) -> IncidentOut:
@@ -262,7 +283,7 @@ def _read(caller: Caller, incident_id: str) -> tuple[Incident, list[Message]]:
 
 
 def get_incident(caller: Caller, incident_id: str) -> IncidentOut:
-    return _view(*_read(caller, incident_id))
+    return _view(*_read(caller, id_in_path(caller, incident_id)))
 
 
 def list_incidents(
@@ -326,6 +347,7 @@ def list_incidents(
 
 
 def list_messages(caller: Caller, incident_id: str, *, limit: int, after: str | None) -> MessageList:
+    incident_id = id_in_path(caller, incident_id)
     _read(caller, incident_id)
     items, next_cursor = cursor.paged(
         cursor.fingerprint(org=caller.org_id, list="messages", incident=incident_id),
@@ -375,6 +397,7 @@ def _change(
 def update_incident(
     caller: Caller, incident_id: str, request: UpdateIncidentRequest, *, if_match: str | None
 ) -> IncidentOut:
+    incident_id = id_in_path(caller, incident_id)
     fields = request.model_dump(exclude_unset=True, exclude={"status", "message"})
 
     def apply(incident: Incident, now: datetime) -> tuple[Incident, list[Message]]:
@@ -394,6 +417,7 @@ def update_incident(
 def add_message(caller: Caller, incident_id: str, request: CreateMessageRequest) -> Message:
     """Post a timeline message. The common case (a non-resolving message on an unresolved incident) is one
     blind conditional write; resolving or reopening reads the incident first."""
+    incident_id = id_in_path(caller, incident_id)
     if not is_id(incident_id, "inc"):
         raise NotFound(f"no incident {incident_id}")
     now = clock.now()
@@ -411,6 +435,7 @@ def add_message(caller: Caller, incident_id: str, request: CreateMessageRequest)
 
 def publish_incident(caller: Caller, incident_id: str) -> IncidentOut:
     """Draft → active. Publishing an active incident changes nothing; a resolved draft cannot be published."""
+    incident_id = id_in_path(caller, incident_id)
 
     def apply(incident: Incident, now: datetime) -> tuple[Incident, list[Message]]:
         if incident.published:
@@ -435,10 +460,11 @@ def resolve(caller: Caller, incident_id: str, description: str) -> tuple[Inciden
 
 
 def resolve_incident(caller: Caller, incident_id: str, request: ResolveIncidentRequest) -> IncidentOut:
-    return _view(*resolve(caller, incident_id, request.description))
+    return _view(*resolve(caller, id_in_path(caller, incident_id), request.description))
 
 
 def delete_incident(caller: Caller, incident_id: str) -> None:
+    incident_id = id_in_path(caller, incident_id)
     for attempt in range(MAX_ATTEMPTS):
         if attempt:
             back_off(attempt)

@@ -245,6 +245,8 @@ class Incident(BaseModel):
     published_at: Timestamp | None = None
     resolved_at: Timestamp | None = None
     created_by: str | None = None
+    # Its per-organisation number: the reference INC-<number> (None for incidents filed before references).
+    number: int | None = None
     # Repeats of its (source, external_id) that were absorbed, counting the first report (rules.dedupe).
     occurrences: int = 1
     last_seen_at: Timestamp | None = None
@@ -298,6 +300,9 @@ class IncidentSummary(BaseModel):
     """An incident as lists show it (no timeline)."""
 
     id: str
+    reference: str | None = Field(
+        description="Short per-organisation reference (INC-42), accepted in paths wherever the id is"
+    )
     title: str
     description: str
     severity: Severity

@@ -7,6 +7,8 @@ One table, single-table design (docs/data-model.md has the picture):
     KEY#<key>                            KEY             API key         GSI1: ORG#<org>#KEYS / <key>
     ORG#<org>#INC#<inc>                  INCIDENT        incident        GSI1: ORG#<org>#INCIDENTS / <inc>
     ORG#<org>#INC#<inc>                  #MSG#<msg>      timeline message
+    ORG#<org>                            INCIDENT_NUMBER the organisation's last incident number (INC-<n>)
+    ORG#<org>#REF#<n>                    REF             incident INC-<n>'s id
     ORG#<org>#DEDUPE#<digest>            DEDUPE          claim on a (source, external_id): its incident, until
                                                          when it holds (rules.dedupe)
     ORG#<org>#SVC#<svc>                  SERVICE         service         GSI1: ORG#<org>#SERVICES / <svc>
@@ -116,6 +118,10 @@ def service_name_pk(org_id: str, name: str) -> str:
 def dedupe_pk(org_id: str, source: str | None, external_id: str) -> str:
     digest = hashlib.sha256(f"{source or ''}\0{external_id}".encode()).hexdigest()
     return f"ORG#{org_id}#DEDUPE#{digest}"
+
+
+def reference_pk(org_id: str, number: int) -> str:
+    return f"ORG#{org_id}#REF#{number}"
 
 
 def list_pk(org_id: str, collection: str) -> str:
@@ -642,14 +648,50 @@ def _claim_item(incident: Incident) -> dict[str, Any] | None:
 _CLAIM_IS_FREE = "attribute_not_exists(PK) OR lapses_at <= :now"
 
 
+# The last incident number this process saw per organisation: the guess that numbers the next incident in the
+# same transaction (checked there; a wrong guess fails without writing and teaches the right one).
+_last_incident_number: dict[str, int] = {}
+MAX_NUMBER_GUESSES = 100
+
+
 def create_incident(incident: Incident, messages: list[Message], impact: ServiceImpactChange) -> Incident:
-    """Write a new incident, its first messages, its services' impact and (with an external_id) its dedupe
-    claim, all or nothing; returns it as written. DuplicateIncident names the incident whose claim on the key
-    still holds."""
+    """Write a new incident numbered INC-<n>, its first messages, its services' impact and (with an
+    external_id) its dedupe claim, all or nothing; returns it as written. DuplicateIncident names the incident
+    whose claim on the key still holds.
+
+    The number is the organisation's counter + 1, taken in the same transaction: the counter's update is
+    conditioned on the number this process last saw, so numbers are unique and nothing is spent by a create
+    that fails (no gaps but deletions). A stale guess costs one more transaction."""
     org = incident.org_id
     claim = _claim_item(incident)
-    incident = incident.model_copy(update={"dedupe_claimed": claim is not None})
-    items = [_put(_incident_item(incident), "attribute_not_exists(PK)")]
+    for _ in range(MAX_NUMBER_GUESSES):
+        last = _last_incident_number.get(org, 0)
+        numbered = incident.model_copy(update={"dedupe_claimed": claim is not None, "number": last + 1})
+        try:
+            _create_numbered(numbered, messages, impact, claim, last)
+        except _NumberTaken as taken:
+            _last_incident_number[org] = max(taken.last, last + 1)
+            continue
+        _last_incident_number[org] = last + 1
+        return numbered
+    raise Stale()  # the counter moved on every try: the caller backs off and files again
+
+
+class _NumberTaken(Exception):
+    def __init__(self, last: int):
+        super().__init__(last)
+        self.last = last
+
+
+def _create_numbered(
+    incident: Incident, messages: list[Message], impact: ServiceImpactChange, claim: dict | None, last: int
+) -> None:
+    org = incident.org_id
+    reference = {"PK": reference_pk(org, incident.number), "SK": "REF", "incident_id": incident.id}
+    items = [
+        _put(_incident_item(incident), "attribute_not_exists(PK)"),
+        _put(reference, "attribute_not_exists(PK)"),
+    ]
     items += [_put(_message_item(org, message)) for message in messages]
     claim_index = None
     if claim:
@@ -664,6 +706,20 @@ def create_incident(incident: Incident, messages: list[Message], impact: Service
         )
     offset = len(items)
     items += _service_writes(org, incident.id, impact, incident.affected_services)
+    counter_index = len(items)
+    items.append(
+        {
+            "Update": {
+                "TableName": table_name(),
+                "Key": _key(org_pk(org), "INCIDENT_NUMBER"),
+                "UpdateExpression": "SET #last = :number",
+                "ConditionExpression": "#last = :last" if last else "attribute_not_exists(#last)",
+                "ExpressionAttributeNames": {"#last": "last"},
+                "ExpressionAttributeValues": _values({":number": incident.number} | ({":last": last} if last else {})),
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+    )
     try:
         _transact(items)
     except ConditionFailed as failure:
@@ -673,9 +729,15 @@ def create_incident(incident: Incident, messages: list[Message], impact: Service
                 raise DuplicateIncident(holder["incident_id"], bool(holder.get("resolved"))) from None
             # The holder let go between our write and our read: the caller may simply try again.
             raise Stale() from None
+        if failure.index in (1, counter_index):  # another process numbered an incident since our guess
+            raise _NumberTaken(int((failure.item or {}).get("last", 0))) from None
         _raise_if_service_missing(failure, impact, incident.affected_services, offset)
         raise
-    return incident
+
+
+def incident_id_by_number(org_id: str, number: int) -> str | None:
+    response = client().get_item(TableName=table_name(), Key=_key(reference_pk(org_id, number), "REF"))
+    return response["Item"]["incident_id"]["S"] if "Item" in response else None
 
 
 def get_claim(org_id: str, source: str | None, external_id: str) -> dict[str, Any] | None:
@@ -832,8 +894,12 @@ def delete_incident(incident: Incident, impact: ServiceImpactChange, *, with_cla
             ExpressionAttributeValues=_values({":version": incident.version}),
         )
     ]
+    if incident.number is not None:  # INC-<n> stops resolving; the counter never hands out n again
+        items.append(_delete(reference_pk(org, incident.number), "REF"))
+    claim_index = None
     if incident.dedupe_claimed and with_claim:
         # Conditional: after a lapse, the claim may belong to a newer incident.
+        claim_index = len(items)
         items.append(
             _delete(
                 dedupe_pk(org, incident.source, incident.external_id or ""),
@@ -848,7 +914,7 @@ def delete_incident(incident: Incident, impact: ServiceImpactChange, *, with_cla
     except ConditionFailed as failure:
         if failure.index == 0:
             raise Stale() from None
-        if failure.index == 1 and incident.dedupe_claimed and with_claim:
+        if failure.index is not None and failure.index == claim_index:
             return delete_incident(incident, impact, with_claim=False)
         raise
     _delete_partition(incident_pk(org, incident.id))

@@ -2,12 +2,20 @@
 
 flare org create NAME                      # against the local stack (make dev)
 flare org create NAME --table T --region R # against a deployed stack's table (AWS credentials)
+
+flare incident create|get|list|update|publish|resolve …   # through the API: FLARE_API_URL, FLARE_API_KEY
+flare maintenance create|get|list|start|complete|cancel …
+
+Exit status: 0 done, 1 the API refused (its problem's detail on stderr) or could not be reached, 2 usage or
+configuration error. The API commands need httpx (`pip install 'flare[cli]'`); `flare org create` does not.
 """
 
 import argparse
 import json
 import os
 import sys
+
+from flare_cli import incidents, maintenances
 
 # The local stack's embedded DynamoDB (flare_local.stack defaults).
 LOCAL_DYNAMODB_ENDPOINT = "http://127.0.0.1:8000"
@@ -48,8 +56,55 @@ def _org_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _api_options() -> argparse.ArgumentParser:
+    """The options of every command that talks to the API."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--api-url", metavar="URL", help="the deployment's base URL (default: $FLARE_API_URL)")
+    options.add_argument("--api-key", metavar="KEY", help="an API key (default: $FLARE_API_KEY)")
+    options.add_argument("--json", action="store_true", help="print the API's JSON")
+    return options
+
+
+def _run_api_command(args: argparse.Namespace) -> int:
+    """Run an API command with the configured client: problems and network errors become exit status 1."""
+    url = args.api_url or os.environ.get("FLARE_API_URL")
+    key = args.api_key or os.environ.get("FLARE_API_KEY")
+    settings = (
+        ("FLARE_API_URL", url, "--api-url", "the deployment's base URL, e.g. http://127.0.0.1:3000"),
+        ("FLARE_API_KEY", key, "--api-key", "an API key"),
+    )
+    missing = [(name, flag, what) for name, value, flag, what in settings if not value]
+    for name, flag, what in missing:
+        print(f"flare: {name} is not set: export it ({what}) or pass {flag}", file=sys.stderr)
+    if missing:
+        return 2
+    try:
+        from flare_cli.api import ApiUnreachable, FlareApi, ProblemError
+    except ModuleNotFoundError as error:
+        if error.name != "httpx":
+            raise
+        print("flare: the API commands need httpx: pip install 'flare[cli]'", file=sys.stderr)
+        return 2
+    try:
+        with FlareApi(url, key) as api:
+            return args.run(api, args)
+    except ProblemError as problem:
+        print(f"flare: {problem.detail} ({problem.status} {problem.title})", file=sys.stderr)
+        for field, message in problem.errors:
+            print(f"flare:   {field}: {message}", file=sys.stderr)
+        return 1
+    except ApiUnreachable as error:
+        print(f"flare: {error}", file=sys.stderr)
+        return 1
+
+
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="flare", description="Flare's command line")
+    root = argparse.ArgumentParser(
+        prog="flare",
+        description="Flare's command line. The API commands read FLARE_API_URL (the deployment's base URL, "
+        "e.g. http://127.0.0.1:3000) and FLARE_API_KEY. Exit status: 0 done, 1 the API refused or could not be "
+        "reached, 2 usage or configuration error.",
+    )
     commands = root.add_subparsers(dest="command", required=True)
 
     org = commands.add_parser("org", help="organisations").add_subparsers(dest="org_command", required=True)
@@ -62,12 +117,20 @@ def parser() -> argparse.ArgumentParser:
     )
     create.add_argument("--json", action="store_true", help="print JSON")
     create.set_defaults(run=_org_create)
+
+    api_options = _api_options()
+    incidents.add_commands(commands, api_options)
+    maintenances.add_commands(commands, api_options)
     return root
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args) if args.command == "org" else _run_api_command(args)
+    except BrokenPipeError:  # `flare incident list | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

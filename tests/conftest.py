@@ -111,6 +111,16 @@ class LambdaContext:
         return 15_000
 
 
+def _public_functions() -> frozenset[str]:
+    """Functions whose route has no authorizer in template.yaml."""
+    from flare_local.template import load_template, public_routes
+
+    return frozenset(function for function, _path, _method in public_routes(load_template(ROOT / "template.yaml")))
+
+
+PUBLIC_FUNCTIONS = _public_functions()
+
+
 def authorize(api_key: str | None, method: str = "GET", path: str = "/api/v1/incidents") -> dict | None:
     """The authorizer's context for this key, or None where API Gateway would answer 401."""
     if not api_key:
@@ -140,10 +150,11 @@ def invoke(
     """Run `function` on its events/ sample event with this key's authorization (as API Gateway would:
     authorizer first, 401 without it), these path parameters, body and query."""
     event = copy.deepcopy(json.loads((EVENTS / f"{function}.json").read_text()))
-    context = authorize(api_key, event["httpMethod"], event["resource"])
-    if context is None:
-        return Reply(401, {}, {"status": 401})
-    event["requestContext"]["authorizer"] = context
+    if function not in PUBLIC_FUNCTIONS:
+        context = authorize(api_key, event["httpMethod"], event["resource"])
+        if context is None:
+            return Reply(401, {}, {"status": 401})
+        event["requestContext"]["authorizer"] = context
     if path_params is not None:
         event["pathParameters"] = path_params
     path = event["resource"]
@@ -151,7 +162,8 @@ def invoke(
         path = path.replace("{" + name + "}", value)
     event["path"] = path
     sent_headers = {k: v for k, v in event["headers"].items() if k not in ("Authorization", "Idempotency-Key")}
-    sent_headers["Authorization"] = f"Bearer {api_key}"
+    if api_key is not None:
+        sent_headers["Authorization"] = f"Bearer {api_key}"
     if raw_body is not None:
         event["body"] = raw_body
     elif body != "<sample>":

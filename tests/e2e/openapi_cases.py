@@ -50,9 +50,15 @@ def has_path_id(path: str) -> bool:
 
 
 def body_schema(method: str, path: str) -> dict | None:
-    """The operation's JSON request body schema ($refs resolved), or None without a body."""
+    """The operation's JSON request body schema ($refs resolved), or None without a JSON body."""
     body = SPEC["paths"][path][method.lower()].get("requestBody")
-    return None if body is None else resolve(body["content"]["application/json"]["schema"])
+    json_body = (body or {}).get("content", {}).get("application/json")
+    return None if json_body is None else resolve(json_body["schema"])
+
+
+def is_public(operation: tuple[str, str]) -> bool:
+    """Served without an API key (`security: []`): the function authenticates the sender itself."""
+    return SPEC["paths"][operation[1]][operation[0].lower()].get("security") == []
 
 
 def object_schema(schema: dict) -> dict:
@@ -129,10 +135,8 @@ def request_body(method: str, path: str, examples: Examples) -> Any:
     if receiver := RECEIVER.match(path):
         kind = receiver.group(1)
         return DATADOG_BODY if kind == "datadog" else json.loads(RECEIVER_BODIES[kind].read_text())
-    body = SPEC["paths"][path][method.lower()].get("requestBody")
-    if body is None:
-        return None
-    return examples.value(body["content"]["application/json"]["schema"])
+    schema = body_schema(method, path)
+    return None if schema is None else examples.value(schema)
 
 
 def collection_of(path: str, parameter: str) -> str:

@@ -33,10 +33,13 @@ import pytest
 from flare import auth
 from tests.e2e.conftest import ALL_SCOPES, create_key
 from tests.e2e.openapi_cases import (
-    OPERATIONS,
+    OPERATIONS as ALL_OPERATIONS,
+)
+from tests.e2e.openapi_cases import (
     Organisation,
     assert_problem,
     has_path_id,
+    is_public,
     operation_id,
     organisation,
     request_body,
@@ -44,6 +47,9 @@ from tests.e2e.openapi_cases import (
 )
 
 RECEIVER_KINDS = ("alertmanager", "grafana", "datadog", "pagerduty", "opsgenie")
+# Public operations (Slack's slash commands) take no API key: their senders sign requests, tested on their own.
+OPERATIONS = [operation for operation in ALL_OPERATIONS if not is_public(operation)]
+PUBLIC_OPERATIONS = [operation for operation in ALL_OPERATIONS if is_public(operation)]
 
 # The scope each operation needs, by (methods, path prefix): the first rule that matches wins. These are the
 # documented scopes (README, "API summary"); a route that fits no rule fails the test until a rule says its
@@ -210,3 +216,16 @@ def test_control_a_key_with_just_the_scope_gets_through(operation, fuzz_stack, f
     # 409: the resource's state refuses the action (completing a maintenance that has not started), which is
     # decided after the caller was let in.
     assert 200 <= response.status_code < 300 or response.status_code == 409, response.text
+
+
+@pytest.mark.parametrize("operation", PUBLIC_OPERATIONS, ids=operation_id)
+def test_public_operations_refuse_unsigned_requests_even_with_a_key(operation, fuzz_stack, fuzz_key):
+    method, path = operation
+    with fuzz_stack.client(fuzz_key) as api:
+        response = api.request(
+            method,
+            path.removeprefix("/api/v1"),
+            content=b"team_id=T0NOTEAM&user_id=U1&text=status",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+    assert_problem(response, 401)

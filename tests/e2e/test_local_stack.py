@@ -4,6 +4,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 
 import httpx
 
@@ -161,3 +162,44 @@ def test_the_readme_alerts_walkthrough_runs_as_written(stack):
         assert incident["occurrences"] == 2
         assert incident["severity"] == "minor"  # warning, by Alertmanager's default mapping
         assert incident["affected_services"][0]["name"] == "Checkout API"
+
+
+def test_a_slack_slash_command_over_http_declares_an_incident(stack):
+    from urllib.parse import urlencode
+
+    from slack_sdk.signature import SignatureVerifier
+
+    secret, team = "e2e-slack-signing-secret", "TE2ESLACK"
+    with stack.client() as api:
+        connected = api.post(
+            "/integrations", json={"type": "slack", "name": "e2e", "team_id": team, "signing_secret": secret}
+        )
+        assert connected.status_code in (201, 409)  # 409: a previous test of this stack connected it
+    body = urlencode(
+        {
+            "team_id": team,
+            "user_id": "U0E2E",
+            "user_name": "e2e",
+            "command": "/incident",
+            "text": "declare E2E 🔥 sev:P2",
+        }
+    )
+    timestamp = str(int(time.time()))
+    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": signature,
+    }
+
+    answer = httpx.post(f"{stack.base_url}/api/v1/integrations/slack/commands", content=body, headers=headers)
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["response_type"] == "in_channel"
+    reference = answer.json()["text"].split()[0]
+    with stack.client() as api:
+        incident = api.get(f"/incidents/{reference}").json()
+    assert (incident["title"], incident["severity"], incident["lifecycle"]) == ("E2E 🔥", "major", "active")
+    unsigned = {"Content-Type": "application/x-www-form-urlencoded"}
+    refused = httpx.post(f"{stack.base_url}/api/v1/integrations/slack/commands", content=body, headers=unsigned)
+    assert refused.status_code == 401

@@ -39,7 +39,16 @@ def build() -> dict:
             if "http.create_app()" in handler.read_text():
                 merge.add_file(handler, resolver_name="app")
         spec = json.loads(merge.get_openapi_json_schema())
-    return _with_problem_responses(spec)
+    return _with_public_routes(_with_problem_responses(spec))
+
+
+def _with_public_routes(spec: dict) -> dict:
+    """Routes served without the authorizer need no API key: `security: []`."""
+    from flare_local.template import load_template, public_routes
+
+    for _function, path, method in public_routes(load_template(ROOT / "template.yaml")):
+        spec["paths"][path][method]["security"] = []
+    return spec
 
 
 PROBLEM_SCHEMA = {

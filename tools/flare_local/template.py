@@ -60,3 +60,16 @@ def referenced_resource(value: Any) -> str | None:
     if name == "GetAtt":
         return argument.split(".", 1)[0] if isinstance(argument, str) else argument[0]
     return None
+
+
+def public_routes(template: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(function directory, path, method) of each API route served without the authorizer
+    (`Auth: {Authorizer: NONE}`): its function authenticates the caller itself (Slack signs its requests)."""
+    routes = []
+    for function in resources_of_type(template, "AWS::Serverless::Function").values():
+        directory = function["Properties"]["CodeUri"].strip("/").split("/")[-1]
+        for event in (function["Properties"].get("Events") or {}).values():
+            properties = event.get("Properties") or {}
+            if event.get("Type") == "Api" and (properties.get("Auth") or {}).get("Authorizer") == "NONE":
+                routes.append((directory, properties["Path"], properties["Method"].lower()))
+    return routes

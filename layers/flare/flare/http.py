@@ -200,7 +200,11 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _check_body(event: dict[str, Any]) -> FlareError | None:
+FORM = "application/x-www-form-urlencoded"
+
+
+def _check_body(event: dict[str, Any], form: bool = False) -> FlareError | None:
+    """The body's size and type: JSON, or (`form`) a form as Slack sends it."""
     body = event.get("body")
     if not body:
         return None
@@ -215,6 +219,8 @@ def _check_body(event: dict[str, Any]) -> FlareError | None:
         return PayloadTooLarge(f"the body must be at most {MAX_BODY_BYTES} bytes")
     headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
     content_type = (headers.get("content-type") or JSON).split(";")[0].strip().lower()
+    if form:
+        return None if content_type == FORM else UnsupportedMediaType(f"send a form ({FORM}), not {content_type}")
     if content_type != JSON and not (content_type.startswith("application/") and content_type.endswith("+json")):
         return UnsupportedMediaType(f"send JSON with Content-Type: application/json, not {content_type}")
     try:
@@ -224,8 +230,9 @@ def _check_body(event: dict[str, Any]) -> FlareError | None:
     return None
 
 
-def lambda_handler(app: APIGatewayRestResolver) -> Callable[[dict, Any], dict]:
-    """The Lambda entry point: request id and logging, body checks, routing, metrics."""
+def lambda_handler(app: APIGatewayRestResolver, *, form: bool = False) -> Callable[[dict, Any], dict]:
+    """The Lambda entry point: request id and logging, body checks, routing, metrics. `form`: the route takes
+    a form-encoded body (Slack's slash commands), not JSON."""
 
     @metrics.log_metrics
     def handler(event: dict, context: Any) -> dict:
@@ -237,10 +244,11 @@ def lambda_handler(app: APIGatewayRestResolver) -> Callable[[dict, Any], dict]:
         logger.append_keys(route=f"{event.get('httpMethod')} {event.get('resource')}")
         try:
             allowance = _spend_rate_limit(event)
-            rejected = _check_body(event)
+            rejected = _check_body(event, form)
         except RateLimited as limited:
             allowance, rejected = None, limited
-        result = _raw_problem(rejected, request_id) if rejected else app.resolve(_said_as_json(event), context)
+        routed = event if form else _said_as_json(event)
+        result = _raw_problem(rejected, request_id) if rejected else app.resolve(routed, context)
         headers = result.setdefault("multiValueHeaders", {})
         headers["X-Request-Id"] = [request_id]
         for name, value in (allowance.headers() if allowance else {}).items():

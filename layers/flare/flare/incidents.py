@@ -289,17 +289,17 @@ def get_incident(caller: Caller, incident_id: str) -> IncidentOut:
 def list_incidents(
     caller: Caller,
     *,
-    status: list[str],
-    severity: str | None,
-    lifecycle_filter: str | None,
-    service: str | None,
-    tag: str | None,
-    created_after: datetime | None,
-    created_before: datetime | None,
-    limit: int,
-    after: str | None,
+    status: list[str] = (),
+    severity: str | None = None,
+    lifecycle_filter: str | None = None,
+    service: str | None = None,
+    tag: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    limit: int = 50,
+    after: str | None = None,
 ) -> IncidentList:
-    where = store.Filter().any_of("status", status)
+    where = store.Filter().any_of("status", list(status))
     if severity:
         where.compare("severity", "=", parse_severity(severity))
     if lifecycle_filter == "resolved":

@@ -2,7 +2,7 @@
 
 from flare import clock, cursor, services, store
 from flare.auth import Caller
-from flare.errors import NotFound
+from flare.errors import Conflict, NotFound
 from flare.ids import is_id, new_id
 from flare.models import (
     CreateIntegrationRequest,
@@ -12,8 +12,13 @@ from flare.models import (
     NewIntegrationOut,
 )
 
+SLACK_COMMANDS_PATH = "/api/v1/integrations/slack/commands"
+
 
 def webhook_path(integration: Integration) -> str:
+    """Where its sender posts (Slack: one Request URL for every workspace, which its team_id selects)."""
+    if integration.type == "slack":
+        return SLACK_COMMANDS_PATH
     return f"/api/v1/integrations/{integration.type}/{integration.id}"
 
 
@@ -40,6 +45,10 @@ def create_integration(caller: Caller, request: CreateIntegrationRequest) -> New
         store.create_integration(integration)
     except store.ServiceMissing as missing:
         raise services.missing(missing.service_id, "default_services") from None
+    except store.TeamTaken:
+        raise Conflict(
+            f"Slack workspace {integration.team_id} is connected already; delete that integration first"
+        ) from None
     return NewIntegrationOut(**dict(integration_out(integration)), signing_secret=integration.signing_secret)
 
 
@@ -67,5 +76,5 @@ def list_integrations(caller: Caller, *, limit: int, after: str | None) -> Integ
 
 def delete_integration(caller: Caller, integration_id: str) -> None:
     """Delete it: its webhook stops answering; the incidents it opened stay."""
-    if not is_id(integration_id, "int") or not store.delete_integration(caller.org_id, integration_id):
+    if not store.delete_integration(find(caller, integration_id)):
         raise NotFound(f"no integration {integration_id}")

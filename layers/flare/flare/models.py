@@ -518,10 +518,11 @@ class MetricList(BaseModel):
 
 # ---- integrations --------------------------------------------------------------------------------------
 
-IntegrationType = Literal["alertmanager", "grafana", "datadog", "pagerduty", "opsgenie"]
+IntegrationType = Literal["alertmanager", "grafana", "datadog", "pagerduty", "opsgenie", "slack"]
 # Senders that sign their requests: with a signing secret, Flare verifies every request (required for PagerDuty,
 # which always signs; optional for Grafana, whose signing is opt-in).
-SIGNING_TYPES: dict[str, bool] = {"grafana": False, "pagerduty": True}
+SIGNING_TYPES: dict[str, bool] = {"grafana": False, "pagerduty": True, "slack": True}
+SlackTeamId = Annotated[str, StringConstraints(pattern=r"^T[A-Z0-9]{2,30}$")]
 MAX_COOLDOWN_MINUTES = 7 * 24 * 60
 SourceValue = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 SigningSecret = Annotated[str, StringConstraints(min_length=8, max_length=256)]
@@ -539,6 +540,9 @@ class CreateIntegrationRequest(RequestModel):
         30, ge=0, le=MAX_COOLDOWN_MINUTES, description="A firing this soon after its incident resolved reopens it"
     )
     publish: bool = Field(False, description="Publish the incidents it opens at once (else they are drafts)")
+    team_id: SlackTeamId | None = Field(
+        None, validate_default=True, description="Slack only: the workspace (team) whose slash commands it takes"
+    )
     signing_secret: SigningSecret | None = Field(
         None,
         validate_default=True,
@@ -552,6 +556,16 @@ class CreateIntegrationRequest(RequestModel):
         if clash := next((value for value in mapping if folded.count(value.casefold()) > 1), None):
             raise ValueError(f"maps {clash!r} twice (values are matched case-insensitively)")
         return mapping
+
+    @field_validator("team_id")
+    @classmethod
+    def _for_slack_only(cls, team_id: str | None, info: ValidationInfo) -> str | None:
+        kind = info.data.get("type")
+        if team_id is None and kind == "slack":
+            raise ValueError("is required for slack: the workspace's team id (T…), from Slack's app settings")
+        if team_id is not None and kind != "slack":
+            raise ValueError(f"is for slack integrations only, not {kind}")
+        return team_id
 
     @field_validator("signing_secret")
     @classmethod
@@ -574,6 +588,7 @@ class Integration(BaseModel):
     severity_mapping: dict[str, str]
     cooldown_minutes: int
     publish: bool
+    team_id: str | None = None
     signing_secret: str | None = None
     created_at: Timestamp
     created_by: str | None = None
@@ -589,6 +604,7 @@ class IntegrationOut(BaseModel):
     severity_mapping: dict[str, str]
     cooldown_minutes: int
     publish: bool
+    team_id: str | None = Field(description="Slack: the workspace it answers")
     signed: bool = Field(description="Requests must carry the sender's signature")
     created_at: Timestamp
 
@@ -612,3 +628,11 @@ class AlertReceived(BaseModel):
     incident_id: str | None = Field(description="The incident the delivery landed on (None when ignored)")
     occurrences: int | None = Field(description="Reports counted on that incident")
     detail: str
+
+
+class SlackMessage(BaseModel):
+    """A Slack message as a slash command's answer (https://api.slack.com/interactivity/slash-commands)."""
+
+    response_type: Literal["in_channel", "ephemeral"]
+    text: str = Field(description="Plain text: notifications and clients without blocks")
+    blocks: list[dict[str, Any]] = Field(description="Block Kit blocks")

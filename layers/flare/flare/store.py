@@ -20,6 +20,7 @@ One table, single-table design (docs/data-model.md has the picture):
     ORG#<org>#MNT#<mnt>                  #EVT#<msg>      maintenance timeline entry
     ORG#<org>#MET#<met>                  METRIC          metric          GSI1: ORG#<org>#METRICS / <met>
     ORG#<org>#INT#<int>                  INTEGRATION     integration     GSI1: ORG#<org>#INTEGRATIONS / <int>
+    SLACKTEAM#<team>                     SLACK_TEAM      a Slack workspace's integration (copy), with its org
     IDEMPOTENCY                          <route>#<digest> Powertools idempotency records (TTL)
     RATE#<key>                           <window start>  requests of an API key in a one-minute window (TTL)
 
@@ -1136,8 +1137,17 @@ def _delete_if_exists(pk: str, sk: str) -> bool:
     return True
 
 
+class TeamTaken(Exception):
+    """The Slack workspace is connected to an organisation already."""
+
+
+def slack_team_pk(team_id: str) -> str:
+    return f"SLACKTEAM#{team_id}"
+
+
 def create_integration(integration: Integration) -> None:
-    """Write the integration, checking that its default services exist, all at once."""
+    """Write the integration, checking that its default services exist, all at once. A Slack integration
+    also claims its workspace: a workspace's slash commands reach one organisation (TeamTaken)."""
     org = integration.org_id
     item = _record(integration) | {
         "PK": integration_pk(org, integration.id),
@@ -1147,11 +1157,18 @@ def create_integration(integration: Integration) -> None:
         "kind": "integration",
     }
     items = [_put(item, "attribute_not_exists(PK)")]
+    if integration.team_id:
+        # What the slash-command receiver needs, found by the workspace alone (Slack sends no API key).
+        team = {"PK": slack_team_pk(integration.team_id), "SK": "SLACK_TEAM", "org_id": org}
+        items.append(_put(team | {"integration": _record(integration)}, "attribute_not_exists(PK)"))
+    offset = len(items)
     items += _service_writes(org, integration.id, _NO_IMPACT, integration.default_services)
     try:
         _transact(items)
     except ConditionFailed as failure:
-        _raise_if_service_missing(failure, _NO_IMPACT, integration.default_services, 1)
+        if integration.team_id and failure.index == 1:
+            raise TeamTaken(integration.team_id) from None
+        _raise_if_service_missing(failure, _NO_IMPACT, integration.default_services, offset)
         raise
 
 
@@ -1163,9 +1180,23 @@ def get_integration(org_id: str, integration_id: str) -> Integration | None:
     return Integration.model_validate(_from_item(item)) if item else None
 
 
-def delete_integration(org_id: str, integration_id: str) -> bool:
-    """Delete the integration; False when the organisation has none with this id."""
-    return _delete_if_exists(integration_pk(org_id, integration_id), INTEGRATION_SK)
+def delete_integration(integration: Integration) -> bool:
+    """Delete the integration (and its Slack workspace claim); False when it is already gone."""
+    items = [_delete(integration_pk(integration.org_id, integration.id), INTEGRATION_SK, "attribute_exists(PK)")]
+    if integration.team_id:
+        items.append(_delete(slack_team_pk(integration.team_id), "SLACK_TEAM"))
+    try:
+        _transact(items)
+    except ConditionFailed:
+        return False
+    return True
+
+
+def slack_integration(team_id: str) -> Integration | None:
+    """The Slack integration of the workspace `team_id`, whichever organisation it belongs to."""
+    response = client().get_item(TableName=table_name(), Key=_key(slack_team_pk(team_id), "SLACK_TEAM"))
+    item = response.get("Item")
+    return Integration.model_validate(_from_item(item)["integration"]) if item else None
 
 
 @dataclass(frozen=True)
@@ -1196,3 +1227,11 @@ def alert_context(
             item["PK"].split("#SVCNAME#", 1)[1]: item["service_id"] for item in found if item["SK"] == "SERVICE_NAME"
         },
     )
+
+
+def service_ids_by_name(org_id: str, names: Iterable[str]) -> dict[str, str]:
+    """The ids of the organisation's services with these names (case-insensitive; unknown names left out),
+    keyed by the casefolded name."""
+    wanted = dict.fromkeys(name.casefold() for name in names if name.strip())
+    claims = _batch_get([_key(service_name_pk(org_id, name), "SERVICE_NAME") for name in wanted])
+    return {claim["PK"].split("#SVCNAME#", 1)[1]: claim["service_id"] for claim in claims}

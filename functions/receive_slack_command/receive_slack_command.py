@@ -1,0 +1,33 @@
+"""POST /api/v1/integrations/slack/commands: Slack's slash command `/incident …` (no API key: Slack signs it)."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Form
+
+from flare import http, slack
+from flare.models import SlackMessage
+
+app = http.create_app()
+
+
+@app.post(
+    "/api/v1/integrations/slack/commands",
+    summary="Run a Slack slash command",
+    description="Slack's slash-command request (form-encoded), verified with X-Slack-Signature and "
+    "X-Slack-Request-Timestamp (at most 5 minutes old) against the signing secret of the Slack integration that "
+    "`team_id` names; unverified → 401 and nothing done. Answers a Slack message: `in_channel` for declare, "
+    "update and resolve; `ephemeral` for status, help and mistakes.",
+    tags=["receivers"],
+)
+def receive_slack_command(
+    team_id: Annotated[str, Form(description="The Slack workspace")],
+    user_id: Annotated[str, Form(description="Who typed the command")],
+    text: Annotated[str, Form(description="What followed the command")] = "",
+    command: Annotated[str, Form(description="The command, e.g. /incident")] = "/incident",
+) -> Response[SlackMessage]:
+    # The form's fields are read again from the signed bytes: only verified input is acted on.
+    return http.json_response(200, slack.handle_command(http.raw_body(), http.request_headers()))
+
+
+handler = http.lambda_handler(app, form=True)

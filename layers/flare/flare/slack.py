@@ -1,0 +1,180 @@
+"""Slack slash commands: verify the request, find the organisation by its workspace, run the command, answer
+with a Slack message (Block Kit blocks plus plain `text`).
+
+Slack shows whatever comes back, so every mistake (an unknown command or reference, a bad severity, an empty
+title) is an `ephemeral` explanation with the usage, never an HTTP error; only an unverified request is refused
+(401), and then nothing is done. The Slack user is the actor on the timeline (`created_by: slack:<user id>`).
+"""
+
+from collections.abc import Mapping
+from urllib.parse import parse_qs
+
+from pydantic import ValidationError
+
+from flare import clock, incidents, signatures, store
+from flare.auth import Caller, effective_scopes
+from flare.errors import Conflict, NotFound, Unauthorized
+from flare.models import (
+    CreateIncidentRequest,
+    CreateMessageRequest,
+    IncidentSummary,
+    ResolveIncidentRequest,
+    SlackMessage,
+)
+from flare.rules import slash_commands
+from flare.rules.slash_commands import Declare, Help, Mistake, Resolve, Status, Update
+
+MAX_LISTED = 20
+SEVERITY_MARK = {"critical": "🔴", "major": "🟠", "minor": "🟡", "low": "🔵", "maintenance": "🛠️"}
+
+
+def handle_command(body: bytes, headers: Mapping[str, str]) -> SlackMessage:
+    """Run one slash command (`body` exactly as Slack sent it, form-encoded)."""
+    form = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+
+    def field(name: str) -> str:
+        return (form.get(name) or [""])[0]
+
+    integration = store.slack_integration(field("team_id")) if field("team_id") else None
+    if integration is None or integration.signing_secret is None:
+        raise Unauthorized("request not verified: this Slack workspace is not connected to Flare")
+    lowered = {name.lower(): value for name, value in headers.items()}
+    try:
+        signatures.verify_slack(
+            integration.signing_secret,
+            body,
+            lowered.get(signatures.SLACK_SIGNATURE_HEADER.lower()),
+            lowered.get(signatures.SLACK_TIMESTAMP_HEADER.lower()),
+            clock.now().timestamp(),
+        )
+    except signatures.SignatureError as error:
+        raise Unauthorized(f"request not verified: {error}") from None
+
+    user = field("user_id")
+    caller = Caller(org_id=integration.org_id, key_id=f"slack:{user}", scopes=effective_scopes(["write:incidents"]))
+    return _run(caller, slash_commands.parse(field("text")), user, field("command") or "/incident")
+
+
+def _run(caller: Caller, command: slash_commands.Command, user: str, slash: str) -> SlackMessage:
+    try:
+        match command:
+            case Declare():
+                return _declare(caller, command, user)
+            case Update():
+                return _update(caller, command, user)
+            case Resolve():
+                return _resolve(caller, command, user)
+            case Status():
+                return _status(caller)
+            case Mistake():
+                return _mistake(command.reason, slash)
+            case Help():
+                return _ephemeral("How to use Flare from Slack:", [_usage(slash)])
+    except _Refused as refused:
+        return _mistake(refused.reason, slash)
+    except NotFound:
+        reference = getattr(command, "reference", "that incident")
+        return _mistake(f"There is no incident {reference} in this organisation.", slash)
+    except Conflict as conflict:
+        return _mistake(conflict.detail, slash)
+
+
+class _Refused(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _declare(caller: Caller, command: Declare, user: str) -> SlackMessage:
+    by_name = store.service_ids_by_name(caller.org_id, command.services)
+    unknown = [name for name in command.services if name.casefold() not in by_name]
+    if unknown:
+        raise _Refused(f"There is no service named {', '.join(f'`{_escape(name)}`' for name in unknown)}.")
+    try:
+        request = CreateIncidentRequest(
+            title=command.title,
+            affected_services=list(dict.fromkeys(by_name[name.casefold()] for name in command.services)),
+            publish=True,  # a person declared it in a channel: it is real (drafts are for alerting tools)
+            initial_message={"type": "investigating", "description": f"Declared in Slack by <@{user}>."},
+            **({"severity": command.severity} if command.severity else {}),
+        )
+    except ValidationError as error:
+        raise _Refused(f"That incident cannot be filed: {error.errors()[0]['msg']}.") from None
+    incident, _created = incidents.create_incident(caller, request)
+    mark = SEVERITY_MARK[incident.severity]
+    headline = f"{mark} *{incident.reference}* declared by <@{user}>: *{_escape(incident.title)}*"
+    return _in_channel(f"{incident.reference} declared: {incident.title}", [headline, _facts(incident)])
+
+
+def _update(caller: Caller, command: Update, user: str) -> SlackMessage:
+    message = CreateMessageRequest(type=command.status or "update", description=command.text)
+    incidents.add_message(caller, command.reference, message)
+    incident = incidents.get_incident(caller, command.reference)
+    said = f" → *{command.status}*" if command.status else ""
+    return _in_channel(
+        f"{incident.reference} {command.status or 'update'}: {command.text}",
+        [
+            f"*{incident.reference}* · {_escape(incident.title)}{said}",
+            f"> {_escape(command.text)}",
+            f"<@{user}> · {_facts(incident)}",
+        ],
+    )
+
+
+def _resolve(caller: Caller, command: Resolve, user: str) -> SlackMessage:
+    text = command.text or f"Resolved in Slack by <@{user}>."
+    incident = incidents.resolve_incident(caller, command.reference, ResolveIncidentRequest(description=text))
+    lines = [f"✅ *{incident.reference}* resolved by <@{user}>: {_escape(incident.title)}"]
+    if command.text:
+        lines.append(f"> {_escape(command.text)}")
+    return _in_channel(f"{incident.reference} resolved: {incident.title}", lines)
+
+
+def _status(caller: Caller) -> SlackMessage:
+    found = incidents.list_incidents(caller, lifecycle_filter="active", limit=MAX_LISTED).incidents
+    if not found:
+        return _ephemeral("No active incidents.", ["No active incidents. :white_check_mark:"])
+    lines = [f"*{len(found)}{'+' if len(found) == MAX_LISTED else ''} active incident(s)*"]
+    lines += [
+        f"{SEVERITY_MARK[incident.severity]} *{incident.reference or incident.id}* · {_escape(incident.title)} · "
+        f"{incident.status}" + (f" · {_services(incident)}" if incident.affected_services else "")
+        for incident in found
+    ]
+    return _ephemeral(f"{len(found)} active incident(s)", lines)
+
+
+def _facts(incident: IncidentSummary) -> str:
+    facts = [f"severity {incident.severity}", f"status {incident.status}"]
+    if incident.affected_services:
+        facts.append(_services(incident))
+    return " · ".join(facts)
+
+
+def _services(incident: IncidentSummary) -> str:
+    return "services " + ", ".join(_escape(service.name or service.id) for service in incident.affected_services)
+
+
+def _usage(slash: str) -> str:
+    return "```" + slash_commands.USAGE.replace("/incident", slash) + "```"
+
+
+def _mistake(reason: str, slash: str) -> SlackMessage:
+    return _ephemeral(reason, [reason, _usage(slash)])
+
+
+def _in_channel(text: str, lines: list[str]) -> SlackMessage:
+    return _message("in_channel", text, lines)
+
+
+def _ephemeral(text: str, lines: list[str]) -> SlackMessage:
+    return _message("ephemeral", text, lines)
+
+
+def _message(response_type: str, text: str, lines: list[str]) -> SlackMessage:
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": line[:3000]}} for line in lines]
+    return SlackMessage(response_type=response_type, text=_escape(text)[:3000], blocks=blocks[:50])
+
+
+def _escape(text: str) -> str:
+    """User text in a Slack message: `&`, `<` and `>` escaped, so it cannot ping or link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -21,8 +21,9 @@ app = http.create_app()
     tags=["receivers"],
 )
 def receive_slack_command(
-    team_id: Annotated[str, Form(description="The Slack workspace")],
-    user_id: Annotated[str, Form(description="Who typed the command")],
+    # Optional here, so that an unsigned request missing them is a 401 like any unverified one, not a 422.
+    team_id: Annotated[str, Form(description="The Slack workspace")] = "",
+    user_id: Annotated[str, Form(description="Who typed the command")] = "",
     text: Annotated[str, Form(description="What followed the command")] = "",
     command: Annotated[str, Form(description="The command, e.g. /incident")] = "/incident",
 ) -> Response[SlackMessage]:

@@ -89,7 +89,7 @@ def _declare(caller: Caller, command: Declare, user: str) -> SlackMessage:
     by_name = store.service_ids_by_name(caller.org_id, command.services)
     unknown = [name for name in command.services if name.casefold() not in by_name]
     if unknown:
-        raise _Refused(f"There is no service named {', '.join(f'`{_escape(name)}`' for name in unknown)}.")
+        raise _Refused(f"There is no service named {', '.join(f'`{name}`' for name in unknown)}.")
     try:
         request = CreateIncidentRequest(
             title=command.title,
@@ -155,11 +155,12 @@ def _services(incident: IncidentSummary) -> str:
 
 
 def _usage(slash: str) -> str:
-    return "```" + slash_commands.USAGE.replace("/incident", slash) + "```"
+    return "```" + _escape(slash_commands.USAGE.replace("/incident", slash)) + "```"
 
 
 def _mistake(reason: str, slash: str) -> SlackMessage:
-    return _ephemeral(reason, [reason, _usage(slash)])
+    """`reason` may quote what was typed: escaped here, once."""
+    return _ephemeral(reason, [_escape(reason), _usage(slash)])
 
 
 def _in_channel(text: str, lines: list[str]) -> SlackMessage:
@@ -171,6 +172,7 @@ def _ephemeral(text: str, lines: list[str]) -> SlackMessage:
 
 
 def _message(response_type: str, text: str, lines: list[str]) -> SlackMessage:
+    """`text` as plain text (escaped here), `lines` as mrkdwn sections (their user content escaped already)."""
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": line[:3000]}} for line in lines]
     return SlackMessage(response_type=response_type, text=_escape(text)[:3000], blocks=blocks[:50])
 

@@ -1074,6 +1074,7 @@ def due_maintenances(now: datetime) -> list[Maintenance]:
 # ---- metrics and integrations ---------------------------------------------------------------------------
 
 METRIC_SK = "METRIC"
+MAX_SERVICE_NAME = 100  # flare.models.Name
 INTEGRATION_SK = "INTEGRATION"
 _NO_IMPACT = ServiceImpactChange(set={}, remove=frozenset())
 
@@ -1231,7 +1232,8 @@ def alert_context(
 
 def service_ids_by_name(org_id: str, names: Iterable[str]) -> dict[str, str]:
     """The ids of the organisation's services with these names (case-insensitive; unknown names left out),
-    keyed by the casefolded name."""
-    wanted = dict.fromkeys(name.casefold() for name in names if name.strip())
+    keyed by the casefolded name. A name longer than any service's is unknown without asking (DynamoDB refuses
+    keys over 2 KiB)."""
+    wanted = dict.fromkeys(name.casefold() for name in names if name.strip() and len(name) <= MAX_SERVICE_NAME)
     claims = _batch_get([_key(service_name_pk(org_id, name), "SERVICE_NAME") for name in wanted])
     return {claim["PK"].split("#SVCNAME#", 1)[1]: claim["service_id"] for claim in claims}

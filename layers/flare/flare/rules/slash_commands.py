@@ -75,10 +75,16 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def _word(text: str) -> tuple[str, str]:
+    """The first word and the rest (words end at any whitespace: Shift+Enter makes a line break)."""
+    first, rest = re.match(r"(\S*)\s*(.*)", text, re.DOTALL).groups()
+    return first, rest
+
+
 def parse(text: str) -> Command:
     text = unescape(text or "").strip()
-    verb, _, rest = text.partition(" ")
-    verb, rest = verb.casefold(), rest.strip()
+    verb, rest = _word(text)
+    verb = verb.casefold()
     if verb in ("", "help"):
         return Help()
     if verb == "declare":
@@ -121,11 +127,11 @@ def _declare(rest: str) -> Command:
 
 
 def _update(rest: str) -> Command:
-    given, _, text = rest.partition(" ")
+    given, text = _word(rest)
     ref = reference(given)
     if ref is None:
         return Mistake("Say which incident to update: `/incident update INC-42 identified Bad deploy, rolling back`.")
-    first, _, after = text.strip().partition(" ")
+    first, after = _word(text)
     status = first.casefold() if first.casefold() in UPDATE_STATUSES else None
     text = (after if status else text).strip()
     if not text:
@@ -136,7 +142,7 @@ def _update(rest: str) -> Command:
 
 
 def _resolve(rest: str) -> Command:
-    given, _, text = rest.partition(" ")
+    given, text = _word(rest)
     ref = reference(given)
     if ref is None:
         return Mistake("Say which incident to resolve: `/incident resolve INC-42 Rolled back`.")

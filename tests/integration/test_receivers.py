@@ -981,3 +981,13 @@ def _all_see_the_resolved_claim_first(monkeypatch) -> None:
                 barrier.wait(timeout=60)
 
     monkeypatch.setattr(store, "create_incident", create_then_wait)
+
+
+def test_a_delivery_answers_with_the_incidents_short_reference(org):
+    hook = connect(org, "alertmanager")
+    opened = assert_outcome(deliver(hook, AM_FIRING, org.api_key), "created", 201)
+    repeated = assert_outcome(deliver(hook, AM_FIRING, org.api_key), "absorbed")
+    resolved = assert_outcome(deliver(hook, AM_RESOLVED, org.api_key), "resolved")
+
+    assert opened["reference"] == repeated["reference"] == resolved["reference"] == "INC-1"
+    assert incident(org, opened["incident_id"])["reference"] == "INC-1"

@@ -133,7 +133,11 @@ def _received(filed: "incidents.Filed", integration: Integration) -> AlertReceiv
         "reopened": f"{incident.id} fired again within {integration.cooldown_minutes} minutes of resolving: reopened",
     }[filed.outcome]
     return AlertReceived(
-        outcome=filed.outcome, incident_id=incident.id, occurrences=incident.occurrences, detail=detail
+        outcome=filed.outcome,
+        incident_id=incident.id,
+        reference=incidents.reference(incident.number),
+        occurrences=incident.occurrences,
+        detail=detail,
     )
 
 
@@ -146,7 +150,11 @@ def _resolve(caller: Caller, context: store.AlertContext, alert: Alert) -> Alert
     except NotFound:  # deleted meanwhile
         return _nothing_open(alert)
     return AlertReceived(
-        outcome="resolved", incident_id=incident.id, occurrences=incident.occurrences, detail=f"resolved {incident.id}"
+        outcome="resolved",
+        incident_id=incident.id,
+        reference=incidents.reference(incident.number),
+        occurrences=incident.occurrences,
+        detail=f"resolved {incident.id}",
     )
 
 

@@ -626,6 +626,7 @@ class AlertReceived(BaseModel):
 
     outcome: AlertOutcome
     incident_id: str | None = Field(description="The incident the delivery landed on (None when ignored)")
+    reference: str | None = Field(None, description="That incident's short reference (INC-42)")
     occurrences: int | None = Field(description="Reports counted on that incident")
     detail: str
 

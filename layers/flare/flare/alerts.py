@@ -17,6 +17,7 @@ from flare.ids import is_id
 from flare.models import AlertReceived, Incident, Integration, Message
 from flare.rules.alerts import DEFAULT_SEVERITY_MAPPING, PARSERS, Alert, PayloadError, dedupe_key
 from flare.rules.dedupe import DedupePolicy
+from flare.rules.vocabulary import incident_reference
 
 SENDERS = {
     "alertmanager": "Alertmanager",
@@ -135,7 +136,7 @@ def _received(filed: "incidents.Filed", integration: Integration) -> AlertReceiv
     return AlertReceived(
         outcome=filed.outcome,
         incident_id=incident.id,
-        reference=incidents.reference(incident.number),
+        reference=incident_reference(incident.number),
         occurrences=incident.occurrences,
         detail=detail,
     )
@@ -152,7 +153,7 @@ def _resolve(caller: Caller, context: store.AlertContext, alert: Alert) -> Alert
     return AlertReceived(
         outcome="resolved",
         incident_id=incident.id,
-        reference=incidents.reference(incident.number),
+        reference=incident_reference(incident.number),
         occurrences=incident.occurrences,
         detail=f"resolved {incident.id}",
     )

@@ -1,6 +1,5 @@
 """Incident use cases: each reads what it must, applies the lifecycle rules, and writes all or nothing."""
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,7 +26,7 @@ from flare.retry import back_off
 from flare.rules import dedupe, lifecycle
 from flare.rules.dedupe import NATIVE, DedupePolicy, Outcome
 from flare.rules.lifecycle import IncidentState, service_impact_change
-from flare.rules.vocabulary import parse_severity
+from flare.rules.vocabulary import incident_reference, parse_severity, reference_number
 
 # Optimistic writes retry this often when another writer got there first (then 503, try again later).
 MAX_ATTEMPTS = 8
@@ -67,7 +66,7 @@ def _summaries(incidents: list[Incident]) -> list[IncidentSummary]:
     return [
         IncidentSummary(
             **incident.model_dump(include=set(IncidentSummary.model_fields) - {"affected_services"}),
-            reference=reference(incident.number),
+            reference=incident_reference(incident.number),
             lifecycle=lifecycle.lifecycle(incident.status, incident.published),
             affected_services=[rollup[service_id] for service_id in incident.affected_services],
         )
@@ -75,20 +74,13 @@ def _summaries(incidents: list[Incident]) -> list[IncidentSummary]:
     ]
 
 
-REFERENCE = re.compile(r"^INC-([1-9][0-9]{0,17})$", re.IGNORECASE)
-
-
-def reference(number: int | None) -> str | None:
-    return f"INC-{number}" if number is not None else None
-
-
 def id_in_path(caller: Caller, given: str) -> str:
     """The id of the incident that a path names, by id or by reference (INC-42, any case); 404 for an unknown
     reference."""
-    match = REFERENCE.match(given or "")
-    if not match:
+    number = reference_number(given)
+    if number is None:
         return given
-    found = store.incident_id_by_number(caller.org_id, int(match.group(1)))
+    found = store.incident_id_by_number(caller.org_id, number)
     if found is None:
         raise NotFound(f"no incident {given}")
     return found

@@ -13,7 +13,7 @@ typed. Options may go anywhere in a declare; everything else is the title.
 import re
 from dataclasses import dataclass
 
-from flare.rules.vocabulary import SEVERITY_HELP, parse_severity
+from flare.rules.vocabulary import SEVERITY_HELP, incident_reference, parse_severity, reference_number
 
 USAGE = (
     "/incident declare <title> [sev:<severity>] [service:<name>]…\n"
@@ -25,7 +25,6 @@ USAGE = (
 UPDATE_STATUSES = ("investigating", "identified", "monitoring")
 MAX_TITLE = 255
 MAX_TEXT = 10_000
-REFERENCE = re.compile(r"^(?:INC-)?([1-9][0-9]{0,17})$", re.IGNORECASE)
 # An option (sev:major, service:checkout, service:"Checkout API", service:“Checkout API”) with the space before it.
 _OPTION = re.compile(r"""(?:^|\s+)(sev|severity|service):(?:"([^"]*)"|“([^”]*)”|(\S+))""", re.IGNORECASE)
 
@@ -100,8 +99,7 @@ def parse(text: str) -> Command:
 
 def reference(given: str) -> str | None:
     """`INC-42` (also `inc-42`, `42`) as INC-42; None when it is not a reference."""
-    match = REFERENCE.match(given)
-    return f"INC-{match.group(1)}" if match else None
+    return incident_reference(reference_number(given, bare=True))
 
 
 def _declare(rest: str) -> Command:

@@ -53,3 +53,21 @@ def parse_message_type(value: object) -> str:
     if text in MESSAGE_TYPES:
         return text
     raise ValueError(MESSAGE_TYPE_HELP)
+
+
+# ---- short references -----------------------------------------------------------------------------------
+
+_REFERENCE = re.compile(r"^(INC-)?([1-9][0-9]{0,17})$", re.IGNORECASE)
+
+
+def incident_reference(number: int | None) -> str | None:
+    """An incident's short reference: INC-<its number in the organisation>."""
+    return f"INC-{number}" if number is not None else None
+
+
+def reference_number(given: str, *, bare: bool = False) -> int | None:
+    """The number of `INC-42` (any case), or of `42` too when `bare`; None when `given` is not a reference."""
+    match = _REFERENCE.match(given or "")
+    if not match or (match.group(1) is None and not bare):
+        return None
+    return int(match.group(2))

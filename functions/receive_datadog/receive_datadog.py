@@ -3,28 +3,6 @@
 A Datadog webhook using Flare's recommended payload template (README).
 """
 
-from typing import Annotated, Any
+from flare import receivers
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body
-
-from flare import alerts, http
-from flare.models import AlertReceived
-
-app = http.create_app()
-
-
-@app.post(
-    "/api/v1/integrations/datadog/<integration_id>",
-    summary="Receive a Datadog delivery",
-    description=alerts.RECEIVER_DESCRIPTION,
-    responses=alerts.RECEIVER_RESPONSES,
-    tags=["receivers"],
-)
-def receive_datadog(integration_id: str, body: Annotated[dict[str, Any], Body()]) -> Response[AlertReceived]:
-    caller = http.caller("write:incidents")
-    received = alerts.receive(caller, "datadog", integration_id, http.raw_body(), http.request_headers())
-    return http.alert_response(received)
-
-
-handler = http.lambda_handler(app)
+app, handler = receivers.receiver("datadog")

@@ -7,6 +7,7 @@ python -m flare_local.openapi_spec --check    # exit 1 when docs/openapi.json is
 import argparse
 import json
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -33,10 +34,10 @@ def build() -> dict:
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a handler that fails to load must fail the build, not vanish
-        # Each HTTP function builds its resolver with flare.http.create_app(), which Powertools' AST
-        # discovery does not recognise, so the handler files are added one by one.
+        # Each HTTP function builds its resolver `app` with flare.http.create_app() (or receivers.receiver()),
+        # which Powertools' AST discovery does not recognise, so the handler files are added one by one.
         for handler in sorted((ROOT / "functions").glob("*/*.py")):
-            if "http.create_app()" in handler.read_text():
+            if re.search(r"^app\b.*= ", handler.read_text(), re.MULTILINE):
                 merge.add_file(handler, resolver_name="app")
         spec = json.loads(merge.get_openapi_json_schema())
     return _with_public_routes(_with_problem_responses(spec))

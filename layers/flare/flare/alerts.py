@@ -163,16 +163,3 @@ def _nothing_open(alert: Alert) -> AlertReceived:
     return AlertReceived(
         outcome="ignored", incident_id=None, occurrences=None, detail="no unresolved incident for this alert"
     )
-
-
-# How every receiver documents itself in the OpenAPI description.
-RECEIVER_DESCRIPTION = (
-    "201 when the delivery opened an incident; 200 when it was absorbed by the incident its dedupe key points at "
-    "(`occurrences` goes up), reopened it (fired again within the integration's cooldown after resolving), "
-    "resolved it, or was ignored (the detail says why). 401 for a bad key or signature, 404 for an unknown "
-    "integration of this type, 400/422 for a malformed body; never a 5xx for a well-formed delivery."
-)
-RECEIVER_RESPONSES = {
-    201: {"description": "An incident was opened"},
-    200: {"description": "Absorbed, reopened, resolved or ignored"},
-}

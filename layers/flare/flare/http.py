@@ -44,7 +44,7 @@ from flare.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
-from flare.models import DEFAULT_RATE_LIMIT_PER_MINUTE, AlertReceived
+from flare.models import DEFAULT_RATE_LIMIT_PER_MINUTE
 
 # Documented limits (README, "Limits").
 MAX_BODY_BYTES = 256 * 1024
@@ -184,13 +184,6 @@ IDEMPOTENCY_KEY = Header(
 IF_MATCH = Header(alias="If-Match", description="ETag of the version you edit (stale: 412)")
 LIMIT = Query(ge=1, le=100, description="Page size (1-100)")
 CURSOR = Query(description="next_cursor of the previous page")
-
-
-def alert_response(received: AlertReceived) -> Response:
-    """A receiver's answer: 201 when the delivery opened an incident, else 200."""
-    created = received.outcome == "created"
-    headers = {"Location": f"/api/v1/incidents/{received.incident_id}"} if created else {}
-    return json_response(201 if created else 200, received, headers)
 
 
 # ---- raw request checks (before routing: Powertools would otherwise accept forms and mis-parse) ---------

@@ -224,6 +224,16 @@ def test_list_filters_by_service_and_tag(org, varied):
     assert listed(org, tag="db", lifecycle="active", severity="low") == [varied["d"]]
 
 
+def test_list_filters_by_source_and_external_id(org):
+    deploy = create(org, title="Deploy failed", source="github-actions", external_id="deploy-main")["id"]
+    other = create(org, title="Deploy failed", source="github-actions", external_id="deploy-staging")["id"]
+    create(org, title="Disk", source="alertmanager", external_id="deploy-main")
+
+    assert listed(org, source="github-actions") == [other, deploy]
+    assert listed(org, source="github-actions", external_id="deploy-main") == [deploy]
+    assert listed(org, external_id="nope") == []
+
+
 def test_list_filters_by_creation_time(org, varied):
     def stamp(hours: float) -> str:
         return (T0 + timedelta(hours=hours)).isoformat().replace("+00:00", "Z")

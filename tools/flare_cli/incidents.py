@@ -152,12 +152,13 @@ def resolve(api: "FlareApi", args: argparse.Namespace) -> int:
     if by_id == by_key or half_a_key:
         args.parser.error("give an incident ID, or both --source and --external-id")
     if by_key:
-        unresolved = api.every("/incidents", "incidents", {"status": UNRESOLVED_STATUSES, "limit": PAGE_SIZE})
-        targets = [
-            incident["id"]
-            for incident in unresolved
-            if incident["source"] == args.source and incident["external_id"] == args.external_id
-        ]
+        query = {
+            "status": UNRESOLVED_STATUSES,
+            "source": args.source,
+            "external_id": args.external_id,
+            "limit": PAGE_SIZE,
+        }
+        targets = [incident["id"] for incident in api.every("/incidents", "incidents", query)]
         if not targets:
             note(f"no unresolved incident has source {args.source!r} and external id {args.external_id!r}")
             return 0
@@ -230,8 +231,8 @@ def add_commands(commands: argparse._SubParsersAction, api_options: argparse.Arg
         resolve,
         "resolve an incident, by ID or by --source and --external-id",
         description="Resolve an incident: the one named by ID, or the unresolved one filed with --source and "
-        "--external-id. The API cannot filter by external id, so that lookup pages through the unresolved "
-        "incidents and matches them here. Finding none is not an error: it prints a note and exits 0.",
+        "--external-id (GET /incidents?source=…&external_id=…). Finding none is not an error: it prints a note "
+        "and exits 0.",
     )
     incident_id(resolve_, nargs="?")
     resolve_.add_argument("--source")

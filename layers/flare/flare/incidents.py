@@ -286,6 +286,8 @@ def list_incidents(
     lifecycle_filter: str | None = None,
     service: str | None = None,
     tag: str | None = None,
+    source: str | None = None,
+    external_id: str | None = None,
     created_after: datetime | None = None,
     created_before: datetime | None = None,
     limit: int = 50,
@@ -302,6 +304,10 @@ def list_incidents(
         where.contains("affected_services", service)
     if tag:
         where.contains("tags", tag)
+    if source:
+        where.compare("source", "=", source)
+    if external_id:
+        where.compare("external_id", "=", external_id)
     id_range = None
     if created_after or created_before:
         low = "inc_" + ulid_bound(created_after, upper=False) if created_after else "inc_"
@@ -316,6 +322,8 @@ def list_incidents(
         lifecycle=lifecycle_filter,
         service=service,
         tag=tag,
+        source=source,
+        external_id=external_id,
         created_after=created_after,
         created_before=created_before,
     )

@@ -16,7 +16,7 @@ from flare.models import (
     MetricOut,
     UpdateMetricRequest,
 )
-from flare.preconditions import check_if_match
+from flare.preconditions import patched
 from flare.rules.dedupe import FROM_METRIC
 
 SOURCE = "metric"
@@ -68,11 +68,9 @@ def list_metrics(caller: Caller, *, service_id: str | None, limit: int, after: s
 
 def update_metric(caller: Caller, metric_id: str, request: UpdateMetricRequest, if_match: str | None) -> MetricOut:
     before = _get(caller, metric_id)
-    check_if_match(if_match, before.version)
-    changes = request.model_dump(exclude_unset=True)
-    if all(getattr(before, field) == value for field, value in changes.items()):
+    after = patched(before, request, if_match)
+    if after is None:
         return metric_out(before)
-    after = before.model_copy(update=changes | {"version": before.version + 1, "updated_at": clock.now()})
     try:
         store.save_metric(before, after)
     except store.Stale:

@@ -12,7 +12,7 @@ from flare.models import (
     ServiceOut,
     UpdateServiceRequest,
 )
-from flare.preconditions import check_if_match
+from flare.preconditions import patched
 from flare.rules.rollup import service_status
 
 
@@ -99,11 +99,9 @@ def list_services(caller: Caller, *, limit: int, after: str | None) -> ServiceLi
 
 def update_service(caller: Caller, service_id: str, request: UpdateServiceRequest, if_match: str | None) -> ServiceOut:
     before = _get(caller, service_id)
-    check_if_match(if_match, before.version)
-    changes = request.model_dump(exclude_unset=True)
-    if all(getattr(before, field) == value for field, value in changes.items()):
+    after = patched(before, request, if_match)
+    if after is None:
         return service_out(before)
-    after = before.model_copy(update=changes | {"version": before.version + 1, "updated_at": clock.now()})
     try:
         store.update_service(before, after)
     except store.NameTaken:

@@ -191,15 +191,33 @@ def test_alertmanager_malformed_payloads_name_the_field():
     assert payload_error("alertmanager", {**AM_FIRING, "status": None}).field == "status"
     assert payload_error("alertmanager", {**AM_FIRING, "groupKey": None}).field == "groupKey"
     assert payload_error("alertmanager", {**AM_FIRING, "groupKey": " "}).field == "groupKey"
-    assert payload_error("alertmanager", {**AM_FIRING, "groupKey": 7}).field == "groupKey"
-    assert payload_error("alertmanager", {**AM_FIRING, "alerts": {}}).field == "alerts"
-    bad_alert = copy.deepcopy(AM_FIRING)
-    bad_alert["alerts"][0]["status"] = ["firing"]
-    assert payload_error("alertmanager", bad_alert).field == "alerts.0.status"
-    bad_label = copy.deepcopy(AM_FIRING)
-    bad_label["alerts"][0]["labels"]["severity"] = 1
-    error = payload_error("alertmanager", bad_label)
-    assert (error.field, error.message) == ("alerts.0.labels.severity", "must be a string")
+    # What identifies the group is never guessed from a list, an object or a boolean.
+    error = payload_error("alertmanager", {**AM_FIRING, "status": ["firing"]})
+    assert (error.field, error.message) == ("status", "must be a string")
+    error = payload_error("alertmanager", {**AM_FIRING, "groupKey": [AM_FIRING["groupKey"]]})
+    assert (error.field, error.message) == ("groupKey", "must be a string or a number")
+    assert payload_error("alertmanager", {**AM_FIRING, "groupKey": True}).field == "groupKey"
+    assert payload_error("alertmanager", {**AM_FIRING, "receiver": {"name": "x"}}).field == "receiver"
+
+
+def test_alertmanager_reads_what_it_maps_leniently():
+    """Formerly refused (numeric groupKey, `alerts` not a list, a list as an alert's status, a numeric label)."""
+    assert parse("alertmanager", {**AM_FIRING, "groupKey": 7}).dedupe_key == "incidents-webhook/7"
+    assert parse("alertmanager", {**AM_FIRING, "groupKey": 7.0}).dedupe_key == "incidents-webhook/7"
+    no_details = parse("alertmanager", {**AM_FIRING, "alerts": {}})
+    assert (no_details.action, no_details.metadata["alerts"], no_details.severity) == ("fire", [], "critical")
+    payload = copy.deepcopy(AM_FIRING)
+    payload["alerts"][0]["status"] = ["firing"]
+    payload["alerts"][0]["labels"] |= {"severity": 1, "port": 8080, "canary": False, "owner": None, "x": {"y": 1}}
+    payload["commonLabels"] = "not labels"
+    payload["commonAnnotations"] = {"summary": ["Checkout is failing", "ignored"], "description": 42}
+    alert = parse("alertmanager", payload)
+    assert alert.metadata["alerts_firing"] == 1
+    labels = alert.metadata["alerts"][0]["labels"]
+    assert labels == {**AM_FIRING["alerts"][0]["labels"], "severity": "1", "port": "8080", "canary": "false"}
+    assert alert.severity == "critical"  # "1", through the vocabulary's aliases
+    assert (alert.title, alert.description) == ("Checkout is failing", "42")
+    assert alert.metadata["common_labels"] == {}
 
 
 def test_alertmanager_500_alerts_with_long_labels_stay_within_8_kib_of_metadata():
@@ -255,6 +273,8 @@ def test_grafana_prefers_the_common_summary_and_keys_by_organisation():
     assert parse("grafana", payload).dedupe_key == "2/My Super Webhook/{}:{}"
     payload["orgId"] = [2]
     assert payload_error("grafana", payload).field == "orgId"
+    payload["orgId"] = 2.0
+    assert parse("grafana", payload).dedupe_key == "2/My Super Webhook/{}:{}"
 
 
 def test_grafana_resolved_group():
@@ -328,6 +348,25 @@ def test_datadog_optional_variables_may_be_left_out_or_unrendered():
     assert parse("datadog", {**DATADOG_RENDERED, "priority": "P5"}).severity == "low"
 
 
+def test_datadog_reads_what_it_maps_leniently():
+    """A hand-written template may send numbers and lists where Flare's has strings."""
+    payload = {**DATADOG_RENDERED, "priority": 2, "tags": ["env:prod", "service:search,team:x"], "org": "Acme"}
+    alert = parse("datadog", payload | {"date": 1763795531000, "title": None, "body": ["%%%\nlist body\n%%%"]})
+    assert (alert.dedupe_key, alert.severity) == ("1234567/service:checkout,env:prod", "major")
+    assert alert.service_names == ("search", "checkout")
+    assert alert.metadata["tags"] == ["env:prod", "service:search", "team:x"]
+    assert (alert.metadata["date"], alert.metadata["org"], alert.metadata["priority"]) == ("1763795531000", None, "2")
+    assert (alert.title, alert.description) == ("Datadog monitor 1234567", "list body")
+    assert parse("datadog", {**DATADOG_RENDERED, "priority": "3"}).severity == "minor"
+    assert parse("datadog", {**DATADOG_RENDERED, "scope": 5}).dedupe_key == "1234567/5"
+
+
+def test_datadog_identifying_fields_of_the_wrong_type_are_refused_naming_them():
+    assert payload_error("datadog", {**DATADOG_RENDERED, "alert_id": ["1234567"]}).field == "alert_id"
+    assert payload_error("datadog", {**DATADOG_RENDERED, "transition": 1}).field == "transition"
+    assert payload_error("datadog", {**DATADOG_RENDERED, "scope": ["env:prod"]}).field == "scope"
+
+
 # PagerDuty
 
 
@@ -387,7 +426,20 @@ def test_pagerduty_ping_and_malformed_events():
     assert payload_error("pagerduty", {"event": None}).field == "event"
     assert payload_error("pagerduty", {"event": {"event_type": 3}}).field == "event.event_type"
     assert payload_error("pagerduty", pagerduty("incident.triggered", id=None)).field == "event.data.id"
-    assert payload_error("pagerduty", pagerduty("incident.triggered", number="2")).field == "event.data.number"
+    assert payload_error("pagerduty", pagerduty("incident.triggered", id=["PGR0VU2"])).field == "event.data.id"
+    assert payload_error("pagerduty", {"event": ["not", "an", "event"]}).field == "event"
+    assert payload_error("pagerduty", {"event": {"event_type": "incident.triggered", "data": "x"}}).field == (
+        "event.data"
+    )
+
+
+def test_pagerduty_reads_what_it_maps_leniently():
+    """Formerly refused: a number as text, a bare priority or service name instead of a reference."""
+    alert = parse("pagerduty", pagerduty("incident.triggered", id=1234, number="2", priority="P2", service="API"))
+    assert (alert.action, alert.dedupe_key, alert.severity, alert.service_names) == ("fire", "1234", "major", ("API",))
+    assert alert.metadata["number"] == 2 and alert.metadata["service"] == {"id": None, "summary": "API"}
+    alert = parse("pagerduty", pagerduty("incident.triggered", number="two", priority=None, urgency=["low"]))
+    assert (alert.note, alert.severity) == ("PagerDuty: incident triggered (A little bump in the road)", "low")
 
 
 # Opsgenie
@@ -428,6 +480,48 @@ def test_opsgenie_priority_services_and_key_fallback():
     del payload["alert"]["alertId"]
     assert payload_error("opsgenie", payload).field == "alert.alias"
     assert payload_error("opsgenie", {**OPSGENIE_CREATE, "action": None}).field == "action"
+    assert payload_error("opsgenie", {**OPSGENIE_CREATE, "action": ["Create"]}).field == "action"
+    assert payload_error("opsgenie", {**OPSGENIE_CREATE, "alert": None}).field == "alert.alias"
+    assert payload_error("opsgenie", {**OPSGENIE_CREATE, "alert": "aliastest"}).field == "alert"
+    payload["alert"]["alias"] = ["aliastest"]
+    assert payload_error("opsgenie", payload).field == "alert.alias"
+    payload["alert"].update(alias=None, alertId={"id": "x"})
+    assert payload_error("opsgenie", payload).field == "alert.alertId"
+    payload["alert"].update(alertId=42)
+    assert parse("opsgenie", payload).dedupe_key == "42"
+    # Other actions are not keyed on anything that must be there.
+    assert parse("opsgenie", {"action": "Acknowledge", "alert": [1]}).action == "ignore"
+
+
+def opsgenie(action: str = "Create", **alert) -> dict:
+    payload = copy.deepcopy(OPSGENIE_CREATE)
+    payload["action"] = action
+    payload["alert"].update(alert)
+    return payload
+
+
+def test_opsgenie_numeric_priority_maps_like_its_p_priority_and_close_resolves_the_same_alert():
+    """Regression: Opsgenie consumers' fixtures send `"priority": 3`; it was refused with 422, then Close ignored."""
+    created = parse("opsgenie", opsgenie(priority=3))
+    assert (created.action, created.severity, created.dedupe_key) == ("fire", "minor", "aliastest")
+    closed = parse("opsgenie", opsgenie("Close", priority=3))
+    assert (closed.action, closed.dedupe_key) == ("resolve", created.dedupe_key)
+    for priority, severity in ((1, "critical"), (2, "major"), (3.0, "minor"), (4, "low"), (5, "low"), ("5", "low")):
+        assert parse("opsgenie", opsgenie(priority=priority)).severity == severity, priority
+    assert parse("opsgenie", opsgenie(priority=6)).severity is None
+    assert parse("opsgenie", opsgenie(priority=True)).severity is None
+    mapping = DEFAULT_SEVERITY_MAPPING["opsgenie"]
+    assert parse_opsgenie(opsgenie(priority=3), mapping | {"P3": "major"}).severity == "major"  # as P3 would
+    assert parse_opsgenie(opsgenie(priority=3), mapping | {"p3": "major", "3": "critical"}).severity == "critical"
+
+
+def test_opsgenie_reads_what_it_maps_leniently():
+    alert = parse("opsgenie", opsgenie(tags="service:checkout, tag1,", teams=None, message=17, tinyId=23))
+    assert alert.service_names == ("checkout",)
+    assert alert.metadata["tags"] == ["service:checkout", "tag1"]
+    assert (alert.title, alert.metadata["tiny_id"], alert.metadata["teams"]) == ("17", "23", [])
+    alert = parse("opsgenie", opsgenie(tags=["service:checkout", 3, None, ["service:payments"]], description={}))
+    assert alert.service_names == ("checkout", "payments") and alert.description == ""
 
 
 # Severity mapping
@@ -534,6 +628,93 @@ def test_any_body_gives_an_alert_or_a_payload_error(kind):
             for value in ODD_VALUES:
                 check_outcome(kind, mutated(payload, path, value))
             check_outcome(kind, {**payload, path[-1] if isinstance(path[-1], str) else "x": ODD_VALUES})
+
+
+# Type mutations: what is read only for mapping or metadata never refuses a delivery, nor moves its key
+
+
+def with_status(payload: dict, status: str) -> dict:
+    result = copy.deepcopy(payload)
+    result["status"] = status
+    for alert in result["alerts"]:
+        alert["status"] = status
+    return result
+
+
+# What identifies the delivery (and the objects holding it): kept as the sender wrote it; everything else is
+# type-mutated. Opsgenie's alertId is metadata here, as these payloads have an alias.
+IDENTIFYING = {
+    "alertmanager": [("status",), ("groupKey",), ("receiver",)],
+    "grafana": [("status",), ("groupKey",), ("receiver",), ("orgId",)],
+    "datadog": [("alert_id",), ("transition",), ("scope",)],
+    "pagerduty": [("event", "event_type"), ("event", "data", "id"), ("event", "id")],
+    "opsgenie": [("action",), ("alert", "alias")],
+}
+OPSGENIE_FULL = opsgenie(
+    priority="P3", description="Checkout is down", tags=["service:checkout", "tag1"], tinyId="23", alias="aliastest"
+)
+TYPE_MUTATED = {
+    "alertmanager": [AM_FIRING, AM_RESOLVED],
+    "grafana": [GRAFANA, with_status(GRAFANA, "resolved")],
+    "datadog": [
+        DATADOG_RENDERED,
+        {**DATADOG_RENDERED, "transition": "Recovered"},
+        {**DATADOG_RENDERED, "transition": "Null"},
+    ],
+    "pagerduty": [
+        pagerduty("incident.triggered"),
+        pagerduty("incident.resolved", status="resolved"),
+        PAGERDUTY_PRIORITY_UPDATED,
+    ],
+    "opsgenie": [
+        OPSGENIE_CREATE,
+        OPSGENIE_FULL,
+        {**OPSGENIE_FULL, "action": "Close"},
+        {**OPSGENIE_FULL, "action": "Acknowledge"},
+    ],
+}
+
+
+def is_scalar(value) -> bool:
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+
+
+def type_mutations(value):
+    """(what, replacement, whether the Alert must come out identical) for one field's value."""
+    yield "a number", 3, False
+    yield "a float", 2.5, False
+    yield "a boolean", True, False
+    yield "null", None, False
+    yield "a list holding it", [value], is_scalar(value)  # its first item is read: nothing changes
+    yield "an object wrapping it", {"value": value}, False
+    if isinstance(value, int) and not isinstance(value, bool):
+        yield "its text", str(value), True  # read as the number it spells, where a number is read
+
+
+@pytest.mark.parametrize("kind", list(PARSERS))
+def test_fields_read_for_mapping_or_metadata_never_refuse_nor_move_the_key(kind):
+    checked = 0
+    for payload in TYPE_MUTATED[kind]:
+        original = parse(kind, payload)
+        for path in paths(payload):
+            if any(path == key[: len(path)] for key in IDENTIFYING[kind]):
+                continue  # an identifying field, or an object holding one
+            node = payload
+            for key in path:
+                node = node[key]
+            cases = [("deleted", None, False, True)] + [(*case, False) for case in type_mutations(node)]
+            for what, value, identical, delete in cases:
+                where = f"{kind} {'.'.join(map(str, path))} as {what}"
+                try:
+                    alert = PARSERS[kind](mutated(payload, path, value, delete), DEFAULT_SEVERITY_MAPPING[kind])
+                except PayloadError as error:
+                    pytest.fail(f"{where}: refused ({error})")
+                assert_well_formed(alert)
+                assert (alert.action, alert.dedupe_key) == (original.action, original.dedupe_key), where
+                if identical:
+                    assert alert == original, where
+                checked += 1
+    assert checked > 100
 
 
 def test_parsers_are_registered_by_integration_type():

@@ -1,9 +1,24 @@
 """Alerting tools' webhook bodies, parsed into one neutral `Alert` that the integrations endpoint acts on.
 
 Each parser takes the JSON-decoded body and a severity mapping (the caller's complete mapping: usually
-`DEFAULT_SEVERITY_MAPPING[kind]` updated with the organisation's overrides). Unknown fields are ignored; a body
-that lacks what Flare needs, or carries it in the wrong type, raises `PayloadError` naming the field. Nothing
-else is ever raised, whatever the JSON.
+`DEFAULT_SEVERITY_MAPPING[kind]` updated with the organisation's overrides). Nothing but `PayloadError` is ever
+raised, whatever the JSON, and that only over what identifies the delivery:
+
+- The body must be a JSON object. What says which alert it is and what happened to it must be there and
+  usable: Alertmanager's and Grafana's `status` (firing or resolved) and `groupKey` (with `receiver` and
+  Grafana's `orgId` when given), Datadog's `alert_id` and `transition` (with `scope` when given), PagerDuty's
+  `event` and `event.event_type` (and `event.data.id` for the events Flare acts on), Opsgenie's `action` (and
+  `alert.alias`, else `alert.alertId`, for Create and Close). Ids may be strings or numbers (a number stands
+  for its decimal string: 7 and "7" are one key); event names must be strings. Null is absent. A list, an
+  object or a boolean in one of these places is refused, naming the field: guessing an identity from it could
+  merge unrelated alerts or split one, which no later delivery can undo.
+- Everything else is read only for mapping (severity, services, title, description) or metadata, and never
+  refuses a delivery: a number or boolean where text is expected is read as its JSON text (3 → "3", true →
+  "true", 3.0 → "3"), a list as its first item that has a text form (["P1"] → "P1"), text where a number is
+  expected as the number if it is one ("2" → 2), an object of labels that is not one as no labels, a label
+  or tag that has no text form is left out, `alerts` that is not a list as no per-alert details, tags given
+  as one string as its comma-separated parts, and anything else unusable (an object where text is expected,
+  NaN, a number too large to be a count) as absent. Unknown fields are ignored.
 
 Default severity mappings (keys match case-insensitively; anything unmapped goes through the vocabulary's
 aliases, so "critical", "P2", "sev3" and "DOWN" work everywhere):
@@ -11,6 +26,8 @@ aliases, so "critical", "P2", "sev3" and "DOWN" work everywhere):
 - alertmanager, grafana (the `severity` label): critical/page → critical, error/high → major,
   warning/warn/medium → minor, info/informational → low.
 - datadog (`$ALERT_PRIORITY`), opsgenie (`priority`): P1 → critical, P2 → major, P3 → minor, P4 and P5 → low.
+  A bare 1…5 (the number 3 or the text "3") maps as P1…P5 does, the organisation's mapping for "P3"
+  included, unless that mapping has a key for the bare number itself.
 - pagerduty: the incident priority (P1…P5 as above) when the account uses priorities, else its urgency:
   high → major (urgent, but not by itself an outage), low → low.
 
@@ -27,6 +44,7 @@ Renotify: Recovered resolves, the others fire, anything else (older docs list "N
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -85,11 +103,11 @@ DEFAULT_SEVERITY_MAPPING: dict[str, dict[str, str]] = {
 
 _DATADOG_FIRING = {"triggered", "re-triggered", "warn", "re-warn", "no data", "re-no data", "renotify"}
 _UNRENDERED = re.compile(r"^\$[A-Z][A-Z0-9_]*$")
-_MAX_INTEGER = 2**63  # ids and counts are far smaller; this keeps str() and json.dumps cheap
+_MAX_INTEGER = 2**63  # counts are far smaller: a larger one is dropped, which keeps json.dumps cheap
 
 
 class PayloadError(ValueError):
-    """The body lacks what Flare needs or has it in the wrong type; `field` is a dotted path ("alerts.0.status")."""
+    """What identifies the delivery is absent or unusable; `field` is a dotted path ("event.data.id")."""
 
     def __init__(self, field: str, message: str):
         super().__init__(f"{field}: {message}")
@@ -110,6 +128,9 @@ class Alert:
     service_names: tuple[str, ...]
     metadata: dict
     note: str
+    # The sender's id of this very delivery, where it sends one (PagerDuty's event.id): a delivery seen before
+    # is a replay (or the sender's redelivery) and is not acted on again.
+    delivery_id: str | None = None
 
 
 def map_severity(value: str | None, mapping: dict[str, str]) -> str | None:
@@ -127,8 +148,87 @@ def map_severity(value: str | None, mapping: dict[str, str]) -> str | None:
     return None
 
 
+_BARE_PRIORITY = re.compile(r"^[1-5]$")
+
+
+def _map_priority(value: str | None, mapping: dict[str, str]) -> str | None:
+    """map_severity for a P1…P5 scale (Datadog, Opsgenie), a bare 1…5 read as P1…P5 unless `mapping` has a key
+    for the bare number itself."""
+    bare = value.strip() if value is not None and _BARE_PRIORITY.match(value.strip()) else None
+    if bare and bare not in {key.strip().casefold() for key in mapping}:
+        value = f"P{bare}"
+    return map_severity(value, mapping)
+
+
+_UNWRAP_DEPTH = 4  # how many levels of lists a value read for mapping or metadata is looked for in
+_EXACT_FLOAT = 2**53  # an integral float below this is read as the integer it is (3.0 → "3")
+_COUNT = re.compile(r"^[+-]?[0-9]{1,18}$")
+
+
+def _number_text(value: int | float) -> str | None:
+    """A JSON number's decimal text (integral floats as integers), or None for NaN, infinities and integers
+    too long to print."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        return str(int(value)) if value.is_integer() and abs(value) < _EXACT_FLOAT else repr(value)
+    try:
+        return str(value)
+    except ValueError:  # past the interpreter's digit limit (json.loads refuses such numbers anyway)
+        return None
+
+
+def _as_text(value: Any, depth: int = 0) -> str | None:
+    """A value read for mapping or metadata, as text: a string as is, a number or boolean as its JSON text, a
+    list as its first item that has a text form; None for null, an object or anything unprintable."""
+    if isinstance(value, str):
+        return _clean(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return _number_text(value)
+    if isinstance(value, list) and depth < _UNWRAP_DEPTH:
+        for item in value:
+            text = _as_text(item, depth + 1)
+            if text is not None:
+                return text
+    return None
+
+
+def _as_integer(value: Any, depth: int = 0) -> int | None:
+    """A count or number read for metadata: an integer (or an integral float, or text that is an integer)
+    within range, or the first such item of a list; None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if abs(value) < _MAX_INTEGER else None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < _EXACT_FLOAT else None
+    if isinstance(value, str):
+        return int(value.strip()) if _COUNT.match(value.strip()) else None
+    if isinstance(value, list) and depth < _UNWRAP_DEPTH:
+        for item in value:
+            number = _as_integer(item, depth + 1)
+            if number is not None:
+                return number
+    return None
+
+
+def _as_object(value: Any, depth: int = 0) -> dict | None:
+    """An object read for mapping or metadata, or the first object of a list; None otherwise."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, list) and depth < _UNWRAP_DEPTH:
+        for item in value:
+            found = _as_object(item, depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
 class _Object:
-    """A JSON object and its dotted path, read with type checks whose errors name the field."""
+    """A JSON object and its dotted path. `identifier` and `required_object` read what identifies the delivery,
+    with errors that name the field; every other accessor is lenient and never raises (module docstring)."""
 
     def __init__(self, value: Any, path: str):
         if not isinstance(value, dict):
@@ -139,71 +239,69 @@ class _Object:
     def at(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key
 
-    def _get(self, key: str, required: bool) -> Any:
-        value = self.value.get(key)
-        if value is None and required:
-            raise PayloadError(self.at(key), "is required")
-        return value
+    # What identifies the delivery: refused, naming the field, when absent (if required) or unusable.
 
-    def text(self, key: str, required: bool = False) -> str | None:
-        value = self._get(key, required)
+    def identifier(self, key: str, *, required: bool = False, numbers: bool = True) -> str | None:
+        """A string, or (`numbers`: ids some senders send as numbers) a number as its decimal text."""
+        value = self.value.get(key)
         if value is None:
+            if required:
+                raise PayloadError(self.at(key), "is required")
             return None
-        if not isinstance(value, str):
-            raise PayloadError(self.at(key), "must be a string")
-        if required and not value.strip():
+        if isinstance(value, str):
+            text = _clean(value)
+        elif numbers and isinstance(value, (int, float)) and not isinstance(value, bool):
+            text = _number_text(value)
+            if text is None:
+                raise PayloadError(self.at(key), "must be a finite number")
+        else:
+            raise PayloadError(self.at(key), "must be a string or a number" if numbers else "must be a string")
+        if required and not text.strip():
             raise PayloadError(self.at(key), "must not be empty")
-        return _clean(value)
+        return text
 
-    def identifier(self, key: str) -> str | None:
-        """A string or an integer (ids some senders send as numbers), as a string."""
+    def required_object(self, key: str) -> "_Object":
         value = self.value.get(key)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(self.integer(key))
-        return self.text(key)
+        if value is None:
+            raise PayloadError(self.at(key), "is required")
+        return _Object(value, self.at(key))
+
+    # What is read for mapping or metadata: coerced where meaningful, else absent; never an error.
+
+    def text(self, key: str) -> str | None:
+        return _as_text(self.value.get(key))
 
     def integer(self, key: str) -> int | None:
-        value = self.value.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise PayloadError(self.at(key), "must be an integer")
-        if abs(value) >= _MAX_INTEGER:
-            raise PayloadError(self.at(key), "is out of range")
-        return value
+        return _as_integer(self.value.get(key))
 
-    def object(self, key: str, required: bool = False) -> "_Object | None":
-        value = self._get(key, required)
-        return None if value is None else _Object(value, self.at(key))
+    def object(self, key: str) -> "_Object | None":
+        found = _as_object(self.value.get(key))
+        return None if found is None else _Object(found, self.at(key))
 
     def objects(self, key: str) -> list["_Object"]:
+        """The objects of a list (its other items skipped); none when it is not a list."""
         value = self.value.get(key)
-        if value is None:
-            return []
         if not isinstance(value, list):
-            raise PayloadError(self.at(key), "must be a list")
-        return [_Object(item, self.at(f"{key}.{index}")) for index, item in enumerate(value)]
+            return []
+        return [_Object(item, self.at(f"{key}.{index}")) for index, item in enumerate(value) if isinstance(item, dict)]
 
     def strings(self, key: str) -> list[str]:
+        """A list's items that have a text form; one string is taken as its comma-separated parts."""
         value = self.value.get(key)
-        if value is None:
-            return []
+        if isinstance(value, str):
+            return [part.strip() for part in _clean(value).split(",") if part.strip()]
         if not isinstance(value, list):
-            raise PayloadError(self.at(key), "must be a list of strings")
-        for index, item in enumerate(value):
-            if not isinstance(item, str):
-                raise PayloadError(self.at(f"{key}.{index}"), "must be a string")
-        return [_clean(item) for item in value]
+            text = _as_text(value)
+            return [] if text is None else [text]
+        return [text for text in map(_as_text, value) if text is not None]
 
     def labels(self, key: str) -> dict[str, str]:
-        """A map of strings (Alertmanager's labels and annotations)."""
+        """A map of strings (Alertmanager's labels and annotations): values that have a text form, as text."""
         value = self.object(key)
         if value is None:
             return {}
-        for name, item in value.value.items():
-            if not isinstance(item, str):
-                raise PayloadError(value.at(name), "must be a string")
-        return {_clean(name): _clean(item) for name, item in value.value.items()}
+        labels = ((_clean(name), _as_text(item)) for name, item in value.value.items())
+        return {name: text for name, text in labels if text is not None}
 
 
 def _clean(text: str) -> str:
@@ -214,10 +312,14 @@ def _clean(text: str) -> str:
 
 
 def _peek(value: Any, *keys: str) -> str | None:
-    """A non-empty string at that path, or None: for ignored events, which are read without complaint."""
+    """A non-empty string (or a number's text) at that path, or None: for ignored events, which are read
+    without complaint."""
     for key in keys:
         value = value.get(key) if isinstance(value, dict) else None
-    return _clean(value) if isinstance(value, str) and value.strip() else None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    text = _clean(value) if isinstance(value, str) else _number_text(value)
+    return text if text and text.strip() else None
 
 
 def _truncate(text: str, limit: int) -> str:
@@ -312,8 +414,10 @@ def _alert(
     severity: str | None = None,
     service_names: Iterable[str | None] = (),
     metadata: dict | None = None,
+    delivery_id: str | None = None,
 ) -> Alert:
     return Alert(
+        delivery_id=delivery_id,
         action=action,
         dedupe_key=dedupe_key,
         title=title,
@@ -333,12 +437,12 @@ def _parse_alert_group(payload: Any, mapping: dict[str, str], source: str) -> Al
     """Alertmanager's webhook (version 4) and Grafana's, which is the same shape plus orgId, title and message."""
     grafana = source == "Grafana"
     body = _Object(payload, "")
-    status = body.text("status", required=True).strip().casefold()
+    status = body.identifier("status", required=True, numbers=False).strip().casefold()
     if status not in ("firing", "resolved"):
         raise PayloadError("status", "must be firing or resolved")
     action = "fire" if status == "firing" else "resolve"
-    receiver = body.text("receiver")
-    group_key = body.text("groupKey", required=True)
+    receiver = body.identifier("receiver")
+    group_key = body.identifier("groupKey", required=True)
     org_id = body.identifier("orgId") if grafana else None
     group_labels = body.labels("groupLabels")
     common_labels = body.labels("commonLabels")
@@ -356,8 +460,9 @@ def _parse_alert_group(payload: Any, mapping: dict[str, str], source: str) -> Al
                 "generator_url": item.text("generatorURL"),
             }
         )
-    firing = [alert for alert in alerts if alert["status"] == "firing"]
-    resolved_count = sum(alert["status"] == "resolved" for alert in alerts)
+    states = [(alert["status"] or "").strip().casefold() for alert in alerts]
+    firing = [alert for alert, state in zip(alerts, states, strict=True) if state == "firing"]
+    resolved_count = states.count("resolved")
 
     title = _first_line(
         [
@@ -434,10 +539,10 @@ def parse_datadog(payload: Any, mapping: dict[str, str]) -> Alert:
     alert_id = _rendered(body.identifier("alert_id"))
     if alert_id is None:
         raise PayloadError("alert_id", 'is required: use Flare\'s Datadog payload template ("alert_id": "$ALERT_ID")')
-    transition = _rendered(body.text("transition"))
+    transition = _rendered(body.identifier("transition", numbers=False))
     if transition is None:
         raise PayloadError("transition", 'is required: use Flare\'s Datadog payload template ("$ALERT_TRANSITION")')
-    scope = _rendered(body.text("scope"))
+    scope = _rendered(body.identifier("scope"))
     key = dedupe_key(alert_id, scope)
     title = _first_line([_rendered(body.text("title"))], f"Datadog monitor {alert_id}")
     kind = " ".join(transition.casefold().split())
@@ -450,7 +555,8 @@ def parse_datadog(payload: Any, mapping: dict[str, str]) -> Alert:
         return _alert("ignore", key, title, note, metadata={"alert_id": alert_id, "transition": transition})
 
     priority = _rendered(body.text("priority"))
-    tags = [tag.strip() for tag in (_rendered(body.text("tags")) or "").split(",") if tag.strip()]
+    # "$TAGS" renders as one comma-separated string; a list of them (or of lists of tags) is read the same.
+    tags = [tag.strip() for item in body.strings("tags") for tag in (_rendered(item) or "").split(",") if tag.strip()]
     scope_tags = [tag.strip() for tag in (scope or "").split(",")]
     org = body.object("org")
     message = _rendered(body.text("body")) or ""
@@ -462,9 +568,9 @@ def parse_datadog(payload: Any, mapping: dict[str, str]) -> Alert:
         "priority": priority,
         "scope": scope,
         "link": _rendered(body.text("link")),
-        "date": _rendered(body.identifier("date")),
+        "date": _rendered(body.text("date")),
         "hostname": _rendered(body.text("hostname")),
-        "org": {"id": _rendered(org.identifier("id")), "name": _rendered(org.text("name"))} if org else None,
+        "org": {"id": _rendered(org.text("id")), "name": _rendered(org.text("name"))} if org else None,
         "tags": tags,
     }
     return _alert(
@@ -473,7 +579,7 @@ def parse_datadog(payload: Any, mapping: dict[str, str]) -> Alert:
         title,
         note,
         description=message,
-        severity=map_severity(priority, mapping),
+        severity=_map_priority(priority, mapping),
         service_names=_tagged_services(tags + scope_tags),
         metadata=metadata,
     )
@@ -485,23 +591,24 @@ _PAGERDUTY_ACTIONS = {"incident.triggered": "fire", "incident.reopened": "fire",
 def parse_pagerduty(payload: Any, mapping: dict[str, str]) -> Alert:
     """PagerDuty Webhooks v3: an incident's triggered/reopened and resolved events, keyed by incident id; its
     other events (acknowledged, priority_updated, annotated, pagey.ping …) are ignored."""
-    event = _Object(payload, "").object("event", required=True)
-    event_type = event.text("event_type", required=True)
+    event = _Object(payload, "").required_object("event")
+    event_type = event.identifier("event_type", required=True, numbers=False)
     action = _PAGERDUTY_ACTIONS.get(event_type, "ignore")
     if action == "ignore":
         key = dedupe_key(_peek(payload, "event", "data", "id") or _peek(payload, "event", "id") or "pagerduty")
         note = f"PagerDuty event {_line(event_type, 100)} is not handled"
         return _alert("ignore", key, "PagerDuty event", note, metadata={"event_type": event_type})
 
-    data = event.object("data", required=True)
-    incident_id = data.text("id", required=True)
+    data = event.required_object("data")
+    incident_id = data.identifier("id", required=True)
     number = data.integer("number")
     incident = f"incident #{number}" if number is not None else "incident"
     title = _first_line([data.text("title")], f"PagerDuty {incident}")
+    # References ({"summary": "P1", …}); a bare "P1" or "API Service" stands for its summary.
     priority = data.object("priority")
     service = data.object("service")
-    service_name = service.text("summary") if service else None
-    severity = map_severity(priority.text("summary") if priority else None, mapping)
+    service_name = service.text("summary") if service else data.text("service")
+    severity = map_severity(priority.text("summary") if priority else data.text("priority"), mapping)
     if action == "fire":
         verb = "reopened" if event_type == "incident.reopened" else "triggered"
         note = f"PagerDuty: {incident} {verb} ({title})"
@@ -512,7 +619,9 @@ def parse_pagerduty(payload: Any, mapping: dict[str, str]) -> Alert:
         "number": number,
         "html_url": data.text("html_url"),
         "incident_key": data.text("incident_key"),
-        "service": {"id": service.text("id"), "summary": service_name} if service else None,
+        "service": {"id": service.text("id") if service else None, "summary": service_name}
+        if service or service_name
+        else None,
         "event_id": event.text("id"),
         "event_type": event_type,
         "occurred_at": event.text("occurred_at"),
@@ -525,6 +634,7 @@ def parse_pagerduty(payload: Any, mapping: dict[str, str]) -> Alert:
         severity=severity or map_severity(data.text("urgency"), mapping),
         service_names=[service_name],
         metadata=metadata,
+        delivery_id=event.text("id"),
     )
 
 
@@ -532,17 +642,21 @@ def parse_opsgenie(payload: Any, mapping: dict[str, str]) -> Alert:
     """Opsgenie's webhook: Create fires and Close resolves, keyed by the alert's alias (else its id); other
     actions (Acknowledge, AddNote, …) are ignored. Services come from "service:<name>" tags."""
     body = _Object(payload, "")
-    action_name = body.text("action", required=True)
+    action_name = body.identifier("action", required=True, numbers=False)
     action = {"create": "fire", "close": "resolve"}.get(action_name.strip().casefold(), "ignore")
     if action == "ignore":
         alias = _peek(payload, "alert", "alias") or _peek(payload, "alert", "alertId") or "opsgenie"
         note = f"Opsgenie action {_line(action_name, 100)} is not handled"
         return _alert("ignore", dedupe_key(alias), "Opsgenie alert", note, metadata={"action": action_name})
 
-    alert = body.object("alert", required=True)
-    alias = alert.text("alias")
-    alert_id = alert.text("alertId")
-    key = (alias or "").strip() or (alert_id or "").strip()
+    # The alert holds its key: absent, it has no alias (refused below); anything but an object is refused.
+    alert_value = body.value.get("alert")
+    alert = _Object({} if alert_value is None else alert_value, "alert")
+    alias = alert.identifier("alias")
+    key = (alias or "").strip()
+    # alertId keys the alert only without an alias; otherwise it is metadata like the rest.
+    alert_id = alert.text("alertId") if key else alert.identifier("alertId")
+    key = key or (alert_id or "").strip()
     if not key:
         raise PayloadError("alert.alias", "is required (or alert.alertId)")
     title = _first_line([alert.text("message")], "Opsgenie alert")
@@ -550,7 +664,7 @@ def parse_opsgenie(payload: Any, mapping: dict[str, str]) -> Alert:
     note = f"Opsgenie: alert created ({title})" if action == "fire" else "Opsgenie: alert closed"
     metadata = {
         "alert_id": alert_id,
-        "tiny_id": alert.identifier("tinyId"),
+        "tiny_id": alert.text("tinyId"),
         "alias": alias,
         "source": alert.text("source"),
         "tags": tags,
@@ -563,7 +677,7 @@ def parse_opsgenie(payload: Any, mapping: dict[str, str]) -> Alert:
         title,
         note,
         description=alert.text("description") or "",
-        severity=map_severity(alert.text("priority"), mapping),
+        severity=_map_priority(alert.text("priority"), mapping),
         service_names=_tagged_services(tags),
         metadata=metadata,
     )

@@ -17,4 +17,4 @@ def list_api_keys(
     return http.json_response(200, organisations.list_api_keys(http.caller("admin"), limit=limit, after=cursor))
 
 
-handler = http.lambda_handler(app)
+handler = http.lambda_handler(app, paginates=True)

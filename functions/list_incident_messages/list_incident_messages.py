@@ -20,4 +20,4 @@ def list_incident_messages(
     return http.json_response(200, page)
 
 
-handler = http.lambda_handler(app)
+handler = http.lambda_handler(app, paginates=True)

@@ -14,7 +14,7 @@ app = http.create_app()
 @app.get("/api/v1/incidents", summary="List incidents", tags=["incidents"])
 def list_incidents(
     status: Annotated[list[Status] | None, Query(description="Repeat to match any of several")] = None,
-    severity: Annotated[Severity | None, Query()] = None,
+    severity: Annotated[list[Severity] | None, Query(description="Repeat to match any of several")] = None,
     lifecycle: Annotated[Literal["draft", "active", "resolved"] | None, Query()] = None,
     service: Annotated[str | None, Query(description="A service id")] = None,
     tag: Annotated[str | None, Query()] = None,
@@ -28,7 +28,7 @@ def list_incidents(
     page = incidents.list_incidents(
         http.caller("read:incidents"),
         status=status or [],
-        severity=severity,
+        severity=severity or [],
         lifecycle_filter=lifecycle,
         service=service,
         tag=tag,
@@ -42,4 +42,4 @@ def list_incidents(
     return http.json_response(200, page)
 
 
-handler = http.lambda_handler(app)
+handler = http.lambda_handler(app, paginates=True)

@@ -18,4 +18,4 @@ def list_integrations(
     return http.json_response(200, found)
 
 
-handler = http.lambda_handler(app)
+handler = http.lambda_handler(app, paginates=True)

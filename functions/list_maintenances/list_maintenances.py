@@ -35,4 +35,4 @@ def list_maintenances(
     return http.json_response(200, page)
 
 
-handler = http.lambda_handler(app)
+handler = http.lambda_handler(app, paginates=True)

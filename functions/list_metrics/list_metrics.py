@@ -21,4 +21,4 @@ def list_metrics(
     return http.json_response(200, found)
 
 
-handler = http.lambda_handler(app)
+handler = http.lambda_handler(app, paginates=True)

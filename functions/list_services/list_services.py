@@ -17,4 +17,4 @@ def list_services(
     return http.json_response(200, services.list_services(http.caller("read:incidents"), limit=limit, after=cursor))
 
 
-handler = http.lambda_handler(app)
+handler = http.lambda_handler(app, paginates=True)

@@ -3,6 +3,7 @@ control. Due work is found on the sparse schedule index; every transition is con
 sweeps, retries and manual actions transition each maintenance exactly once."""
 
 import json
+import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -310,27 +311,75 @@ def test_a_failing_maintenance_does_not_stop_the_others(org, now):
     assert services.get_service(caller, fine_service).status == "under_maintenance"
 
 
-def test_the_handler_reports_transitions_and_failures(org, now, capfd, caplog):
+def sweep_failed() -> type[Exception]:
+    """The handler's exception class (functions are loaded like Lambda loads them, by module name)."""
+    handler_of("sweep_maintenances")
+    return sys.modules["sweep_maintenances"].SweepFailed
+
+
+def test_the_handler_sweeps_everything_then_raises_naming_the_failures(org, now, capfd, caplog):
+    """A failure must reach Lambda's Errors metric (the template alarms on it), so the handler raises; but only
+    after every due maintenance was attempted and the metrics and log lines were written."""
     caller = caller_of(org)
-    gone = new_service(org, "Legacy")
-    fine = schedule(org, title="fine")
+    gone, also_gone = new_service(org, "Legacy"), new_service(org, "Mainframe")
+    first = schedule(org, title="first")
     doomed = schedule(org, title="doomed", affected_services=[gone])
+    middle = schedule(org, title="middle")
+    also_doomed = schedule(org, title="also doomed", affected_services=[also_gone])
+    last = schedule(org, title="last")
     services.delete_service(caller, gone)
+    services.delete_service(caller, also_gone)
+    now.at = START
+
+    with pytest.raises(sweep_failed()) as raised:
+        sweep_handler()
+
+    message = str(raised.value)
+    assert doomed in message and also_doomed in message
+    assert gone in message and also_gone in message  # why each failed
+    assert "2 maintenance transition(s) failed (3 done)" in message
+    assert sorted(mid for mid, _error in raised.value.failures) == sorted([doomed, also_doomed])
+    # The others were transitioned all the same, before and after the failures.
+    for maintenance_id in (first, middle, last):
+        assert read(org, maintenance_id).status == "in_progress"
+        assert len(entries(org, maintenance_id, "started")) == 1
+    for maintenance_id in (doomed, also_doomed):
+        assert read(org, maintenance_id).status == "scheduled"
+        assert entries(org, maintenance_id, "started") == []
+
+    output = capfd.readouterr().out
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    (emf,) = [line for line in lines if "MaintenanceTransitions" in line]
+    assert emf["MaintenanceTransitions"] in (3, 3.0, [3.0])
+    assert emf["MaintenanceTransitionFailures"] in (2, 2.0, [2.0])
+    # What the template's MaintenanceTransitionFailures alarm watches: namespace Flare, dimension service=flare.
+    (directive,) = emf["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "Flare"
+    assert directive["Dimensions"] == [["service"]] and emf["service"] == "flare"
+    logged = [record for record in caplog.records if record.getMessage() == "maintenance transition failed"]
+    assert sorted(record.maintenance_id for record in logged) == sorted([doomed, also_doomed])
+    assert {record.levelname for record in logged} == {"ERROR"}
+
+    # Fixed (the maintenance no longer names the deleted service), the next sweep does the rest and returns.
+    for maintenance_id in (doomed, also_doomed):
+        maintenances.update_maintenance(
+            caller, maintenance_id, UpdateMaintenanceRequest(affected_services=[]), if_match=None
+        )
+    result = sweep_handler()
+    assert sorted(t["maintenance_id"] for t in result["transitions"]) == sorted([doomed, also_doomed])
+    assert result["failures"] == []
+
+
+def test_a_sweep_without_failures_returns_its_transitions(org, now, capfd):
+    fine = schedule(org, title="fine")
     now.at = START
 
     result = sweep_handler()
 
-    assert result["transitions"] == [{"maintenance_id": fine, "action": "start"}]
-    assert [failure["maintenance_id"] for failure in result["failures"]] == [doomed]
-    assert gone in result["failures"][0]["error"]
-    output = capfd.readouterr().out
-    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
-    metrics = next(line for line in lines if "MaintenanceTransitions" in line)
-    assert metrics["MaintenanceTransitions"] in (1, 1.0, [1.0])
-    assert metrics["MaintenanceTransitionFailures"] in (1, 1.0, [1.0])
-    (logged,) = [record for record in caplog.records if record.getMessage() == "maintenance transition failed"]
-    assert logged.levelname == "ERROR"
-    assert logged.maintenance_id == doomed
+    assert result == {"transitions": [{"maintenance_id": fine, "action": "start"}], "failures": []}
+    lines = [json.loads(line) for line in capfd.readouterr().out.splitlines() if line.startswith("{")]
+    (emf,) = [line for line in lines if "MaintenanceTransitions" in line]
+    assert emf["MaintenanceTransitionFailures"] in (0, 0.0, [0.0])  # a datapoint every minute: 0 is healthy
 
 
 def test_the_handler_uses_the_injected_clock(org, now):

@@ -14,7 +14,7 @@ from typing import Any
 
 import boto3
 
-from flare_local.dynamodb import DUMMY_AWS_ENVIRON, REGION, create_table_from_template
+from flare_local.dynamodb import DUMMY_AWS_ENVIRON, REGION, create_secret, create_table_from_template
 from flare_local.environ import patch_environ
 from flare_local.gateway import local_environment
 from flare_local.template import DEFAULT_TEMPLATE, REPO_ROOT, load_template
@@ -23,13 +23,13 @@ ROOT = REPO_ROOT
 FUNCTIONS = ROOT / "functions"
 
 
-def lambda_environment(table_name: str, endpoint_url: str | None) -> dict[str, str | None]:
+def lambda_environment(table_name: str, endpoint_url: str, cursor_secret_arn: str) -> dict[str, str | None]:
     """The variables a deployed function gets: template.yaml's Globals (local values for what it computes),
-    AWS's region and credentials (dummies)."""
+    AWS's region and credentials (dummies), and the embedded moto server standing in for DynamoDB and for the
+    Secrets Manager that list functions read their cursor secret from at cold start."""
     template = load_template(DEFAULT_TEMPLATE)
-    local = {"TABLE_NAME": table_name, "DYNAMODB_ENDPOINT_URL": endpoint_url or "", "CURSOR_SECRET": "bench"}
+    local = {"TABLE_NAME": table_name, "LOCAL_AWS_ENDPOINT_URL": endpoint_url, "CURSOR_SECRET_ARN": cursor_secret_arn}
     variables: dict[str, str | None] = dict(DUMMY_AWS_ENVIRON) | local_environment(template, local)
-    variables["DYNAMODB_ENDPOINT_URL"] = endpoint_url  # None: unset, as on AWS
     return variables
 
 
@@ -55,9 +55,9 @@ class DynamoDBProcess:
             self.stop()
             raise RuntimeError("the embedded DynamoDB did not start")
 
-    def client(self) -> Any:
+    def client(self, service: str = "dynamodb") -> Any:
         return boto3.client(
-            "dynamodb",
+            service,
             endpoint_url=self.endpoint_url,
             region_name=REGION,
             aws_access_key_id="testing",
@@ -106,9 +106,13 @@ class Context:
         name = f"flare-bench-{uuid.uuid4().hex[:8]}"
         create_table_from_template(server.client(), name, DEFAULT_TEMPLATE)
         self._table = name
-        self._restore.append(patch_environ(lambda_environment(name, server.endpoint_url)))
+        self._restore.append(patch_environ(lambda_environment(name, server.endpoint_url, self.cursor_secret_arn())))
         store.reset_client()
         return name
+
+    def cursor_secret_arn(self) -> str:
+        """The cursor secret in the embedded Secrets Manager (created on first use)."""
+        return create_secret(self.dynamodb().client("secretsmanager"), "flare-bench-cursor")
 
     def _drop_table(self) -> None:
         if self._table is not None and self._dynamodb is not None:

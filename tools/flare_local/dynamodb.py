@@ -7,6 +7,7 @@ both with the in-process mock and with moto's threaded server); behind one lock 
 import hashlib
 import io
 import json
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -147,12 +148,13 @@ class LockedMotoServer:
             self._serving.stop()
             self._serving = None
 
-    def client(self, **config: Any) -> Any:
-        """A DynamoDB client for this server that needs no credentials in the environment."""
+    def client(self, service: str = "dynamodb", **config: Any) -> Any:
+        """A client of this server (DynamoDB, or another service moto serves) that needs no credentials in the
+        environment."""
         if self.endpoint_url is None:
             raise RuntimeError("start() the server first")
         return boto3.client(
-            "dynamodb",
+            service,
             endpoint_url=self.endpoint_url,
             region_name=REGION,
             aws_access_key_id="testing",
@@ -206,3 +208,12 @@ def create_table_from_template(
             PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
         )
     return client.describe_table(TableName=table_name)["Table"]
+
+
+def create_secret(client: Any, name: str) -> str:
+    """The ARN of the Secrets Manager secret `name`, created with a random value unless it exists (moto's state
+    outlives a stack in the process)."""
+    try:
+        return client.create_secret(Name=name, SecretString=secrets.token_urlsafe(36))["ARN"]
+    except client.exceptions.ResourceExistsException:
+        return client.describe_secret(SecretId=name)["ARN"]

@@ -19,6 +19,8 @@ SPEC_PATH = ROOT / "docs" / "openapi.json"
 def build() -> dict:
     os.environ.setdefault("TABLE_NAME", "flare-openapi")
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    # List handlers read their cursor secret when imported; the spec build only reads their routes.
+    os.environ.setdefault("CURSOR_SECRET", "openapi-build")
     from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flare_local.dynamodb import DUMMY_AWS_ENVIRON, LockedMotoServer, create_table_from_template
+from flare_local.dynamodb import DUMMY_AWS_ENVIRON, LockedMotoServer, create_secret, create_table_from_template
 from flare_local.environ import patch_environ
 from flare_local.gateway import LocalGateway
 from flare_local.template import DEFAULT_TEMPLATE
@@ -26,18 +26,22 @@ class LocalStack:
         table_name: str = DEFAULT_TABLE_NAME,
         host: str = "127.0.0.1",
         dynamodb_port: int = 0,
+        dynamodb_host: str = "127.0.0.1",
     ) -> None:
-        """`api_key` pins the demo admin key (default: $FLARE_DEV_API_KEY, else a new one). moto's state is
-        per process, so stacks running at the same time in one process need different table names."""
+        """`api_key` pins the demo admin key (default: $FLARE_DEV_API_KEY, else a new one). `host` and
+        `dynamodb_host` are the addresses the API and the DynamoDB bind (e.g. 0.0.0.0 for `sam local`'s
+        containers to reach the DynamoDB). moto's state is per process, so stacks running at the same time in one
+        process need different table names."""
         self.template = Path(template)
         self.table_name = table_name
         self._pinned_api_key = api_key or os.environ.get("FLARE_DEV_API_KEY") or None
         self.api_key: str | None = None  # the demo admin key once seeded
         self.organisation: Any = None  # flare.organisations.CreatedOrganisation once seeded
         self.dynamodb_endpoint: str | None = None
+        self.cursor_secret_arn: str | None = None  # in moto's Secrets Manager, as list functions read it on AWS
         self.base_url: str | None = None
         self._port, self._host, self._seed = port, host, seed
-        self._dynamodb = LockedMotoServer(host=host, port=dynamodb_port)
+        self._dynamodb = LockedMotoServer(host=dynamodb_host, port=dynamodb_port)
         self._gateway: LocalGateway | None = None
         self._table_created = False
         self._restore_environ: Callable[[], None] | None = None
@@ -49,13 +53,14 @@ class LocalStack:
             self.dynamodb_endpoint = self._dynamodb.start()
             create_table_from_template(self._dynamodb.client(), self.table_name, self.template)
             self._table_created = True
+            # The cursor secret is read from (moto's) Secrets Manager at cold start, as on AWS.
+            self.cursor_secret_arn = create_secret(self._dynamodb.client("secretsmanager"), f"{self.table_name}-cursor")
             self._gateway = LocalGateway(
                 self.template,
                 environment={
                     "TABLE_NAME": self.table_name,
-                    "DYNAMODB_ENDPOINT_URL": self.dynamodb_endpoint,
-                    # None: flare.cursor's development secret, unless the environment sets one.
-                    "CURSOR_SECRET": os.environ.get("CURSOR_SECRET"),
+                    "LOCAL_AWS_ENDPOINT_URL": self.dynamodb_endpoint,
+                    "CURSOR_SECRET_ARN": self.cursor_secret_arn,
                 },
                 host=self._host,
                 port=self._port,

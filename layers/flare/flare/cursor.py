@@ -10,13 +10,36 @@ from typing import Any
 
 from flare.errors import BadRequest
 
-_DEV_SECRET = "flare-local-development-cursor-secret"
+_secret_value: bytes | None = None
+
+
+def load_secret() -> None:
+    """Read the signing secret, once per process: every function that pages calls this at cold start
+    (`http.lambda_handler(..., paginates=True)`), so one without its secret fails to start instead of answering.
+
+    Deployed, CURSOR_SECRET_ARN names the Secrets Manager secret (template.yaml) and the value is fetched with
+    Powertools Parameters; it never sits in the function's configuration (the local stack and sam local use
+    moto's Secrets Manager the same way). Tools that load handlers without any AWS (the OpenAPI build) may give
+    a value as CURSOR_SECRET, which the template never declares. There is no default."""
+    global _secret_value
+    arn = os.environ.get("CURSOR_SECRET_ARN")
+    if arn:
+        import boto3
+        from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+        secrets = boto3.client("secretsmanager", endpoint_url=os.environ.get("LOCAL_AWS_ENDPOINT_URL") or None)
+        value = SecretsProvider(boto3_client=secrets).get(arn)
+    else:
+        value = os.environ.get("CURSOR_SECRET")
+    if not value:
+        raise RuntimeError("no cursor secret: set CURSOR_SECRET_ARN (a Secrets Manager secret) or CURSOR_SECRET")
+    _secret_value = value.encode() if isinstance(value, str) else bytes(value)
 
 
 def _secret() -> bytes:
-    # Deployed stacks set CURSOR_SECRET from Secrets Manager (template.yaml); the local stack and tests
-    # may leave it unset.
-    return os.environ.get("CURSOR_SECRET", _DEV_SECRET).encode()
+    if _secret_value is None:
+        load_secret()
+    return _secret_value
 
 
 def fingerprint(**query: object) -> str:

@@ -1,6 +1,7 @@
 """Shared fixtures: an embedded DynamoDB (moto behind one lock), a fresh table per test, organisations, and
 `invoke`, which runs a function's handler on its events/ sample event the way API Gateway would."""
 
+import base64
 import copy
 import importlib
 import json
@@ -12,17 +13,41 @@ from typing import Any
 
 import pytest
 
-from flare_local.dynamodb import DUMMY_AWS_ENVIRON, LockedMotoServer, create_table_from_template
+from flare_local.dynamodb import DUMMY_AWS_ENVIRON, LockedMotoServer, create_secret, create_table_from_template
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
 FUNCTIONS = ROOT / "functions"
+INTEGRATION = ROOT / "tests" / "integration"
+
+
+# ---- IAM: every AWS call a function makes in this session, for tests/integration/test_iam.py ------------------
+
+
+def pytest_configure(config):
+    from flare_local.iam import Recorder
+
+    # Before any client exists: clients copy the default session's event hooks when they are created.
+    config.iam_recorder = Recorder()
+    config.iam_recorder.start()
+    config.addinivalue_line("markers", "after_suite: runs after every other test (it reads what they did)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """`after_suite` tests go last; `config.whole_integration_suite` says whether every integration test module
+    was collected (a partial run cannot show that every function's calls were checked)."""
+    items.sort(key=lambda item: item.get_closest_marker("after_suite") is not None)
+    collected = {Path(str(item.path)) for item in items}
+    config.whole_integration_suite = set(INTEGRATION.glob("test_*.py")) <= collected and not (
+        config.getoption("keyword") or config.getoption("markexpr")
+    )
 
 
 @pytest.fixture(scope="session")
 def dynamodb():
     """One locked moto server for the session (tables are per test)."""
     with LockedMotoServer() as server:
+        server.cursor_secret_arn = create_secret(server.client("secretsmanager"), "flare-test-cursor")
         yield server
 
 
@@ -40,7 +65,9 @@ def table(dynamodb, monkeypatch):
     client = dynamodb.client()
     create_table_from_template(client, name, ROOT / "template.yaml")
     monkeypatch.setenv("TABLE_NAME", name)
-    monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", dynamodb.endpoint_url)
+    monkeypatch.setenv("LOCAL_AWS_ENDPOINT_URL", dynamodb.endpoint_url)
+    # As deployed: list functions read the cursor secret from Secrets Manager (moto's) at cold start.
+    monkeypatch.setenv("CURSOR_SECRET_ARN", dynamodb.cursor_secret_arn)
     store.reset_client()
     yield Table(name, client)
     clock.set_clock(None)
@@ -83,10 +110,20 @@ def other_org(table):
 
 
 def handler_of(function: str):
-    """The `handler` of functions/<function>/<function>.py (module names are unique, as in Lambda)."""
+    """The `handler` of functions/<function>/<function>.py (module names are unique, as in Lambda); what it does
+    is recorded as that function's (tests/integration/test_iam.py)."""
+    from flare_local.iam import running
+
     if function not in sys.modules:
         sys.path.insert(0, str(FUNCTIONS / function))
-    return importlib.import_module(function).handler
+    with running(function):  # its cold start too (list functions read their cursor secret)
+        handler = importlib.import_module(function).handler
+
+    def run(event, context):
+        with running(function):
+            return handler(event, context)
+
+    return run
 
 
 @dataclass
@@ -144,12 +181,18 @@ def invoke(
     path_params: dict[str, str] | None = None,
     body: Any = "<sample>",
     raw_body: str | None = None,
+    raw_bytes: bytes | None = None,
     query: dict[str, list[str] | str] | None = None,
     headers: dict[str, str] | None = None,
+    route: tuple[str, str] | None = None,
 ) -> Reply:
     """Run `function` on its events/ sample event with this key's authorization (as API Gateway would:
-    authorizer first, 401 without it), these path parameters, body and query."""
+    authorizer first, 401 without it), these path parameters, body and query; `route` (method, resource)
+    re-aims the sample at another route of the function."""
     event = copy.deepcopy(json.loads((EVENTS / f"{function}.json").read_text()))
+    if route is not None:
+        event["httpMethod"], event["resource"] = route
+        event["requestContext"] |= {"httpMethod": route[0], "resourcePath": route[1]}
     if function not in PUBLIC_FUNCTIONS:
         context = authorize(api_key, event["httpMethod"], event["resource"])
         if context is None:
@@ -164,7 +207,9 @@ def invoke(
     sent_headers = {k: v for k, v in event["headers"].items() if k not in ("Authorization", "Idempotency-Key")}
     if api_key is not None:
         sent_headers["Authorization"] = f"Bearer {api_key}"
-    if raw_body is not None:
+    if raw_bytes is not None:  # as API Gateway hands over a body that is not UTF-8 text
+        event["body"], event["isBase64Encoded"] = base64.b64encode(raw_bytes).decode(), True
+    elif raw_body is not None:
         event["body"] = raw_body
     elif body != "<sample>":
         event["body"] = None if body is None else json.dumps(body)

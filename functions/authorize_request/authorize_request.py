@@ -31,6 +31,7 @@ def handler(event: dict, context: object) -> dict:
         "context": {
             "org_id": caller.org_id,
             "key_id": caller.key_id,
+            "key_name": caller.key_name,  # recorded as who filed an incident
             "scopes": " ".join(sorted(caller.scopes)),
             # API Gateway hands context values to the functions as strings.
             "rate_limit_per_minute": str(caller.rate_limit_per_minute),

@@ -25,6 +25,8 @@ def create_incident_message(
     idempotency_key: Annotated[str | None, http.IDEMPOTENCY_KEY] = None,
 ) -> Response[Message]:
     caller = http.caller("write:incidents")
+    # By id, whichever way the path names it (INC-7, inc-7): an Idempotency-Key is bound to the incident.
+    incident_id = incidents.id_in_path(caller, incident_id)
 
     def post() -> Response:
         message = incidents.add_message(caller, incident_id, body)

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Form
 from flare import http, slack
 from flare.models import SlackMessage
 
-app = http.create_app()
+app = http.create_app(strict_query=False)  # Slack's request URL is what the user configured
 
 
 @app.post(

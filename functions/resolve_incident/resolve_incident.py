@@ -19,6 +19,8 @@ def resolve_incident(
     idempotency_key: Annotated[str | None, http.IDEMPOTENCY_KEY] = None,
 ) -> Response[IncidentOut]:
     caller = http.caller("write:incidents")
+    # By id, whichever way the path names it (INC-7, inc-7): an Idempotency-Key is bound to the incident.
+    incident_id = incidents.id_in_path(caller, incident_id)
     request = body or ResolveIncidentRequest()
 
     def resolve() -> Response:

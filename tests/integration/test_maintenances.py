@@ -692,6 +692,9 @@ def test_a_service_under_maintenance_cannot_be_deleted_until_it_completes(org):
     done(org, "start", maintenance["id"])
     reply = invoke("delete_service", org.api_key, path_params={"service_id": payments})
     assert reply.status == 409, reply.body
+    # It names what blocks it: the maintenance, not "active incidents" it does not have.
+    assert f"maintenances in progress ({maintenance['id']})" in reply.body["detail"]
+    assert "incident" not in reply.body["detail"]
     done(org, "complete", maintenance["id"])
     assert invoke("delete_service", org.api_key, path_params={"service_id": payments}).status == 204
     shown = got(org, maintenance["id"])["affected_services"]

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import threading
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -203,10 +204,26 @@ def connect(org, kind: str, **fields: Any) -> dict:
 
 
 def deliver(
-    hook: dict, body: bytes, api_key: str | None, *, kind: str | None = None, headers: dict | None = None
+    hook: dict,
+    body: bytes,
+    api_key: str | None,
+    *,
+    kind: str | None = None,
+    headers: dict | None = None,
+    redelivery: bool = False,
 ) -> Reply:
-    """POST `body` to the hook's receiver (or `kind`'s) as the sender would, PagerDuty's signed."""
+    """POST `body` to the hook's receiver (or `kind`'s) as the sender would, PagerDuty's signed. Each PagerDuty
+    delivery is a new event (its own event.id, as PagerDuty sends them) unless it is a `redelivery` of the
+    bytes as they are."""
     sent = {}
+    if hook["type"] == "pagerduty" and not redelivery and not (headers or {}).get("X-PagerDuty-Signature"):
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            payload = None  # malformed on purpose: sent as it is
+        if isinstance(payload, dict) and isinstance(payload.get("event"), dict):
+            payload["event"]["id"] = f"01TEST{uuid.uuid4().hex.upper()}"
+            body = dumps(payload)
     if hook["type"] == "pagerduty" and hook.get("signing_secret"):
         sent["X-PagerDuty-Signature"] = "v1=" + hex_hmac(hook["signing_secret"], body)
     sent |= headers or {}

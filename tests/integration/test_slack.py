@@ -189,8 +189,10 @@ def test_declare_files_a_published_incident_in_channel(org, workspace):
     assert filed["status"] == "investigating"
     assert [service["id"] for service in filed["affected_services"]] == [checkout, payments]
     assert [message["created_by"] for message in filed["messages"]] == [f"slack:{USER}"]
+    # Who filed it: the Slack user, named as Slack sent the name.
+    assert filed["created_by"] == {"type": "slack_user", "id": USER, "name": "alice"}
     stored, _messages = store.get_incident(org.organisation_id, filed["id"])
-    assert stored.created_by == f"slack:{USER}"
+    assert stored.created_by.id == USER
 
 
 def test_declare_without_severity_is_minor(org, workspace):
@@ -509,3 +511,52 @@ def test_an_unknown_service_name_is_escaped_once_in_the_text(workspace):
 @pytest.mark.parametrize("body", ["", "text=status", f"team_id={TEAM}&text=status"])
 def test_an_unsigned_request_is_refused_whatever_its_form(workspace, body):
     assert_unverified(send(body, {"Content-Type": "application/x-www-form-urlencoded"}))
+
+
+# ---- replays ------------------------------------------------------------------------------------------------
+
+
+def test_a_replayed_declare_files_one_incident(org, workspace):
+    body = form("declare Checkout is down sev:major")
+    headers = signed(body)
+
+    first = send(body, headers)
+    replayed = send(body, headers)
+
+    assert first.body["response_type"] == "in_channel"
+    assert (replayed.status, replayed.body["response_type"]) == (200, "ephemeral")
+    assert "received before" in replayed.body["text"]
+    listed = invoke("list_incidents", org.api_key, query={}).body["incidents"]
+    assert [item["title"] for item in listed] == ["Checkout is down"]
+
+
+def test_a_replayed_resolve_does_not_act_again(org, workspace):
+    slack("declare Checkout is down")
+    body = form("resolve INC-1 Rolled back")
+    headers = signed(body)
+    assert send(body, headers).body["response_type"] == "in_channel"
+    assert slack("update INC-1 investigating It is back").body["response_type"] == "in_channel"
+
+    again = send(body, headers)
+
+    assert "received before" in again.body["text"]
+    assert incident(org, "INC-1")["status"] == "investigating"
+
+
+def test_the_same_words_typed_again_are_a_new_request(org, workspace):
+    """Only the very same signed request is a replay: typing it again is signed anew (another timestamp)."""
+    assert slack("declare Checkout is down", timestamp=NOW).body["response_type"] == "in_channel"
+    later = str(int(NOW) + 1)
+    assert slack("declare Checkout is down", timestamp=later).body["response_type"] == "in_channel"
+    assert [item["title"] for item in invoke("list_incidents", org.api_key, query={}).body["incidents"]] == [
+        "Checkout is down",
+        "Checkout is down",
+    ]
+
+
+def test_a_user_id_that_is_not_slacks_is_never_a_mention(org, workspace):
+    reply = slack("declare Checkout is down", user="<!channel>")
+
+    assert reply.body["response_type"] == "in_channel"
+    assert "<!channel>" not in json.dumps(reply.body)
+    assert "&lt;!channel&gt;" in blocks_text(reply)

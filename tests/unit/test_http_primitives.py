@@ -32,9 +32,15 @@ def test_if_match_accepts_the_current_version(header):
     check_if_match(header, 3)
 
 
-@pytest.mark.parametrize("header", ['"2"', "4", 'W/"30"', "garbage"])
+@pytest.mark.parametrize("header", ['"2"', "4", 'W/"30"', '"garbage"'])
 def test_if_match_rejects_a_stale_version(header):
     with pytest.raises(PreconditionFailed):
+        check_if_match(header, 3)
+
+
+@pytest.mark.parametrize("header", ["garbage", '"3', "3,", "", "W/3"])
+def test_if_match_that_is_no_entity_tag_is_a_bad_request_not_a_stale_one(header):
+    with pytest.raises(BadRequest):
         check_if_match(header, 3)
 
 

@@ -14,7 +14,7 @@ from flare import clock, incidents, signatures, store
 from flare.auth import Caller
 from flare.errors import NotFound, Unauthorized, ValidationFailed
 from flare.ids import is_id
-from flare.models import AlertReceived, Incident, Integration, Message
+from flare.models import Actor, AlertReceived, Incident, Integration, Message
 from flare.rules.alerts import DEFAULT_SEVERITY_MAPPING, PARSERS, Alert, PayloadError, dedupe_key
 from flare.rules.dedupe import DedupePolicy
 from flare.rules.vocabulary import incident_reference
@@ -42,6 +42,9 @@ def receive(caller: Caller, kind: str, integration_id: str, body: bytes, headers
         alert, malformed = parse(DEFAULT_SEVERITY_MAPPING[kind]), None
     except PayloadError as error:
         alert, malformed = None, error
+    lowered = {name.lower(): value for name, value in headers.items()}
+    delivery_id = _delivery_id(kind, alert, lowered)
+    now = clock.now()
     context = (
         store.alert_context(
             caller.org_id,
@@ -49,6 +52,8 @@ def receive(caller: Caller, kind: str, integration_id: str, body: bytes, headers
             kind,
             alert.dedupe_key if alert else None,
             alert.service_names if alert else (),
+            delivery_id=delivery_id,
+            now=now,
         )
         if is_id(integration_id, "int")
         else store.AlertContext(None, None, {})
@@ -56,16 +61,37 @@ def receive(caller: Caller, kind: str, integration_id: str, body: bytes, headers
     integration = context.integration
     if integration is None or integration.type != kind:
         raise NotFound(f"no {kind} integration {integration_id}")
-    _verify(integration, body, {name.lower(): value for name, value in headers.items()})
+    _verify(integration, body, lowered)
     if malformed:
         raise ValidationFailed.of(malformed.field, malformed.message)
     if integration.severity_mapping:  # the organisation's own mapping over the type's defaults
         alert = parse(DEFAULT_SEVERITY_MAPPING[kind] | integration.severity_mapping)
     if alert.action == "ignore":
         return AlertReceived(outcome="ignored", incident_id=None, occurrences=None, detail=alert.note)
-    if alert.action == "resolve":
-        return _resolve(caller, context, alert)
-    return _fire(caller, context, alert)
+    if context.delivered_before:
+        detail = f"this delivery ({delivery_id}) was received before and acted on then; not acted on again"
+        return AlertReceived(outcome="ignored", incident_id=None, occurrences=None, detail=detail)
+    received = _resolve(caller, context, alert) if alert.action == "resolve" else _fire(caller, context, alert)
+    if delivery_id and integration.signing_secret and received.outcome != "ignored":
+        # Recorded once acted on, so that a sender's retry after a failure still acts. Only for signed senders:
+        # an unsigned delivery's id proves nothing and would let anyone holding the key block a later one.
+        store.record_delivery(caller.org_id, integration.id, delivery_id, expires_at=now + DELIVERY_MEMORY)
+    return received
+
+
+# How long a delivery is remembered: longer than any sender's redeliveries (PagerDuty retries for hours) and
+# than a Grafana signature's 5-minute window.
+DELIVERY_MEMORY = timedelta(days=7)
+
+
+def _delivery_id(kind: str, alert: Alert | None, headers: Mapping[str, str]) -> str | None:
+    """What identifies this very delivery: the sender's event id (PagerDuty), else a signature that covers a
+    timestamp (Grafana's, valid 5 minutes: the same signature again is the same request again)."""
+    if alert is not None and alert.delivery_id:
+        return alert.delivery_id
+    if kind == "grafana" and headers.get(signatures.GRAFANA_TIMESTAMP_HEADER.lower()):
+        return headers.get(signatures.GRAFANA_SIGNATURE_HEADER.lower())
+    return None
 
 
 def _verify(integration: Integration, body: bytes, headers: Mapping[str, str]) -> None:
@@ -100,9 +126,12 @@ def _fire(caller: Caller, context: store.AlertContext, alert: Alert) -> AlertRec
         metadata["unmatched_services"] = unmatched
     policy = DedupePolicy(cooldown=timedelta(minutes=integration.cooldown_minutes))
 
+    # The integration files it (through the sender's API key).
+    filer = replace(caller, actor=Actor(type="integration", id=integration.id, name=integration.name))
+
     def draft(now: datetime) -> tuple[Incident, list[Message]]:
         incident = incidents.new_incident(
-            caller,
+            filer,
             now,
             title=alert.title,
             description=alert.description,

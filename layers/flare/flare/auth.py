@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flare import store
 from flare.errors import Forbidden, Unauthorized
 from flare.ids import is_id, new_id
-from flare.models import DEFAULT_RATE_LIMIT_PER_MINUTE
+from flare.models import DEFAULT_RATE_LIMIT_PER_MINUTE, Actor
 
 SCOPES = ("read:incidents", "write:incidents", "write:maintenances", "admin")
 # A scope also grants these (each write scope, and admin, can read what it writes).
@@ -33,6 +33,14 @@ class Caller:
     key_id: str
     scopes: frozenset[str]
     rate_limit_per_minute: int = DEFAULT_RATE_LIMIT_PER_MINUTE
+    key_name: str | None = None
+    # Who acts when it is not the API key itself: the integration whose receiver got a delivery, a Slack user.
+    actor: Actor | None = None
+
+    @property
+    def who(self) -> Actor:
+        """The actor recorded on what this caller files."""
+        return self.actor or Actor(type="api_key", id=self.key_id, name=self.key_name)
 
     def require(self, scope: str) -> None:
         if scope not in self.scopes:
@@ -84,4 +92,5 @@ def authenticate(authorization: str | None) -> Caller:
         key_id=key.id,
         scopes=effective_scopes(key.scopes),
         rate_limit_per_minute=key.rate_limit_per_minute,
+        key_name=key.name,
     )

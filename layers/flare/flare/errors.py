@@ -36,6 +36,15 @@ class NotFound(FlareError):
     status, title, type = 404, "Not Found", "/problems/not-found"
 
 
+class MethodNotAllowed(FlareError):
+    status, title, type = 405, "Method Not Allowed", "/problems/method-not-allowed"
+
+    def __init__(self, method: str, path: str, allowed: tuple[str, ...]):
+        super().__init__(
+            f"{path} does not take {method}; it takes {', '.join(allowed)}", headers={"Allow": ", ".join(allowed)}
+        )
+
+
 class Conflict(FlareError):
     status, title, type = 409, "Conflict", "/problems/conflict"
 

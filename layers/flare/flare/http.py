@@ -30,7 +30,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
-from flare import ratelimit
+from flare import cursor, ratelimit
 from flare.auth import Caller
 from flare.errors import (
     BadRequest,
@@ -45,9 +45,11 @@ from flare.errors import (
     ValidationFailed,
 )
 from flare.models import DEFAULT_RATE_LIMIT_PER_MINUTE
+from flare.preconditions import IF_MATCH_PATTERN
 
 # Documented limits (README, "Limits").
 MAX_BODY_BYTES = 256 * 1024
+MAX_JSON_DEPTH = 64  # far beyond any real body; keeps every reader of it clear of Python's recursion limit
 PROBLEM_JSON = "application/problem+json"
 JSON = "application/json"
 # DynamoDB answers that mean "not now" rather than "wrong": after botocore's own retries, a 503.
@@ -93,6 +95,9 @@ def _field_errors(error: RequestValidationError) -> ValidationFailed:
     fields = []
     for item in error.errors():
         location = [str(part) for part in item.get("loc", ())]
+        if location[:1] == ["header"] and len(location) > 1:
+            # Powertools lower-cases header names: say them as the documentation does (Idempotency-Key).
+            location[1] = "-".join(word.capitalize() for word in location[1].split("-"))
         if location and location[0] in ("body", "query", "path", "header"):
             location = location[1:]
         message = str(item.get("msg", "is invalid")).removeprefix("Value error, ")
@@ -100,11 +105,14 @@ def _field_errors(error: RequestValidationError) -> ValidationFailed:
     return ValidationFailed([FieldError(field, message) for field, message in fields])
 
 
-def create_app() -> APIGatewayRestResolver:
-    """The resolver for one function, with Flare's error handling."""
+def create_app(*, strict_query: bool = True) -> APIGatewayRestResolver:
+    """The resolver for one function, with Flare's error handling. `strict_query`: a query parameter the route
+    does not declare is a 422 (the native API); receivers of other vendors' webhooks take any."""
     global _app
     app = APIGatewayRestResolver(enable_validation=True)
     _app = app
+    if strict_query:
+        app.use([_only_declared_query_parameters])
 
     @app.exception_handler(FlareError)
     def _flare_error(error: FlareError) -> Response:
@@ -145,13 +153,35 @@ def create_app() -> APIGatewayRestResolver:
     return app
 
 
+def _only_declared_query_parameters(app: APIGatewayRestResolver, next_middleware: Callable) -> Response:
+    """Refuse what the route would silently ignore: a query parameter it does not declare (a typo, another
+    vendor's filter such as `status_category[one_of]`). (Several values of a single-valued one are refused by
+    Powertools' validation, which runs first.)"""
+    route = app.context.get("_route")
+    sent = app.current_event.multi_value_query_string_parameters or {}
+    if route is not None and sent:
+        declared = {parameter.alias: parameter for parameter in route.dependant.query_params}
+        takes = f"it takes {', '.join(sorted(declared))}" if declared else "it takes none"
+        errors = [
+            FieldError(name, f"is not a query parameter of this route ({takes})")
+            for name in sent
+            if name not in declared
+        ]
+        if errors:
+            raise ValidationFailed(errors)
+    return next_middleware(app)
+
+
 def caller(scope: str) -> Caller:
     """The calling organisation and key, as the authorizer resolved them; 403 without `scope`."""
     context = (_app.current_event.request_context.authorizer.raw_event if _app else None) or {}
     if not context.get("org_id") or not context.get("key_id"):
         raise Unauthorized("no authorized caller")
     who = Caller(
-        org_id=context["org_id"], key_id=context["key_id"], scopes=frozenset(context.get("scopes", "").split())
+        org_id=context["org_id"],
+        key_id=context["key_id"],
+        scopes=frozenset(context.get("scopes", "").split()),
+        key_name=context.get("key_name"),
     )
     who.require(scope)
     return who
@@ -179,9 +209,19 @@ def request_headers() -> dict[str, str]:
 # Parameters shared by many routes, e.g. `limit: Annotated[int, http.LIMIT] = 50`.
 IDEMPOTENCY_KEY = Header(
     alias="Idempotency-Key",
-    description="Replays the first response to this key for 24 hours (same key, other body: 422)",
+    min_length=1,
+    max_length=255,
+    pattern=r"^[\x20-\x7e]+$",
+    description="1-255 printable ASCII characters. Replays the first response to this key for 24 hours, to the API "
+    "key that sent it (same key with another body, or from another API key: 422)",
 )
-IF_MATCH = Header(alias="If-Match", description="ETag of the version you edit (stale: 412)")
+IF_MATCH = Header(
+    alias="If-Match",
+    # Documented, not enforced here: preconditions.check_if_match answers a malformed one with a 400.
+    json_schema_extra={"pattern": IF_MATCH_PATTERN},
+    description='ETag of the version you edit: "3", W/"3", a comma-separated list of them, or * (stale: 412; '
+    "not an entity tag: 400)",
+)
 LIMIT = Query(ge=1, le=100, description="Page size (1-100)")
 CURSOR = Query(description="next_cursor of the previous page")
 
@@ -211,21 +251,63 @@ def _check_body(event: dict[str, Any], form: bool = False) -> FlareError | None:
     if len(raw) > MAX_BODY_BYTES:
         return PayloadTooLarge(f"the body must be at most {MAX_BODY_BYTES} bytes")
     headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
-    content_type = (headers.get("content-type") or JSON).split(";")[0].strip().lower()
+    media_type, _, parameters = (headers.get("content-type") or JSON).partition(";")
+    content_type = media_type.strip().lower()
+    charset = _charset(parameters)
+    if charset not in (None, "utf-8", "utf8"):
+        return UnsupportedMediaType(f"send the body in UTF-8, not {charset}")
+    try:
+        # Strictly: json.loads would also take UTF-16 and UTF-32 bytes, which the resolver then fails to read.
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return BadRequest("the body is not valid UTF-8")
     if form:
         return None if content_type == FORM else UnsupportedMediaType(f"send a form ({FORM}), not {content_type}")
     if content_type != JSON and not (content_type.startswith("application/") and content_type.endswith("+json")):
         return UnsupportedMediaType(f"send JSON with Content-Type: application/json, not {content_type}")
     try:
-        json.loads(raw, parse_constant=_reject_constant)
+        document = json.loads(text, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as error:
         return BadRequest(f"the body is not valid JSON: {str(error)[:200]}")
+    if too_deep := _deeper_than(document, MAX_JSON_DEPTH):
+        return ValidationFailed.of(
+            too_deep, f"is nested more than {MAX_JSON_DEPTH} levels deep (the limit of any body)"
+        )
     return None
 
 
-def lambda_handler(app: APIGatewayRestResolver, *, form: bool = False) -> Callable[[dict, Any], dict]:
+def _charset(parameters: str) -> str | None:
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return None
+
+
+def _deeper_than(document: Any, limit: int) -> str | None:
+    """The top-level member (or "body") under which `document` nests deeper than `limit` levels, else None.
+    Iterative: the bodies it looks at are the ones too deep for recursion."""
+    pending = [(document, 0, None)]
+    while pending:
+        node, depth, top = pending.pop()
+        if isinstance(node, dict | list):
+            if depth + 1 > limit:
+                return top or "body"
+            children = node.items() if isinstance(node, dict) else enumerate(node)
+            for key, child in children:
+                pending.append((child, depth + 1, top if top is not None else str(key)))
+    return None
+
+
+def lambda_handler(
+    app: APIGatewayRestResolver, *, form: bool = False, paginates: bool = False, reads_body: bool = True
+) -> Callable[[dict, Any], dict]:
     """The Lambda entry point: request id and logging, body checks, routing, metrics. `form`: the route takes
-    a form-encoded body (Slack's slash commands), not JSON."""
+    a form-encoded body (Slack's slash commands), not JSON. `paginates`: it signs list cursors, so it reads the
+    cursor secret now, at cold start (a function without it fails to start). `reads_body`: False where the body
+    is never read (its checks would only hide the answer that matters, such as a 405)."""
+    if paginates:
+        cursor.load_secret()
 
     @metrics.log_metrics
     def handler(event: dict, context: Any) -> dict:
@@ -237,7 +319,7 @@ def lambda_handler(app: APIGatewayRestResolver, *, form: bool = False) -> Callab
         logger.append_keys(route=f"{event.get('httpMethod')} {event.get('resource')}")
         try:
             allowance = _spend_rate_limit(event)
-            rejected = _check_body(event, form)
+            rejected = _check_body(event, form) if reads_body else None
         except RateLimited as limited:
             allowance, rejected = None, limited
         routed = event if form else _said_as_json(event)
@@ -305,12 +387,12 @@ def idempotent(
     key: str | None, who: Caller, route: str, body: BaseModel | None, action: Callable[[], Response]
 ) -> Response:
     """Run `action` once per (organisation, route, Idempotency-Key): a repeat within 24 h replays the first
-    response with `Idempotent-Replayed: true`; the same key with another body is a 422. Concurrent repeats
-    wait for the first to finish and then replay it. Without a key, just runs `action`."""
+    response with `Idempotent-Replayed: true`; the same key with another body, or from another API key, is a 422
+    (a replay may carry a secret shown once: only its first caller sees it again). Concurrent repeats wait for
+    the first to finish and then replay it. Without a key, just runs `action`. `route` names the resource by
+    its id, never by an alias of it (a reference, another spelling), so one request has one record."""
     if key is None:
         return action()
-    if not 1 <= len(key) <= 255 or not key.isprintable():
-        raise ValidationFailed.of("Idempotency-Key", "must be 1 to 255 printable characters")
 
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
     from aws_lambda_powertools.utilities.idempotency.base import IdempotencyHandler
@@ -336,7 +418,7 @@ def idempotent(
 
     config = IdempotencyConfig(
         event_key_jmespath="[org, route, key]",
-        payload_validation_jmespath="body",
+        payload_validation_jmespath="[caller, body]",
         raise_on_no_idempotency_key=True,
         expires_after_seconds=IDEMPOTENCY_TTL_SECONDS,
         response_hook=replay,
@@ -345,7 +427,13 @@ def idempotent(
         # An in-progress record then expires when this invocation would time out, so a crash mid-request
         # does not block the key until the 24 h expiry.
         config.register_lambda_context(_lambda_context)
-    payload = {"org": who.org_id, "route": route, "key": key, "body": body.model_dump(mode="json") if body else None}
+    payload = {
+        "org": who.org_id,
+        "route": route,
+        "key": key,
+        "caller": who.key_id,
+        "body": body.model_dump(mode="json") if body else None,
+    }
     deadline = time.monotonic() + _IN_PROGRESS_WAIT_SECONDS
     while True:
         try:
@@ -362,7 +450,9 @@ def idempotent(
         except _Unstored as unstored:
             return unstored.response
         except IdempotencyValidationError:
-            raise ValidationFailed.of("Idempotency-Key", "was already used with a different request body") from None
+            raise ValidationFailed.of(
+                "Idempotency-Key", "was already used with a different request body, or by another API key"
+            ) from None
         except IdempotencyAlreadyInProgressError:
             if time.monotonic() > deadline:
                 raise Unavailable("the first request with this Idempotency-Key is still running") from None

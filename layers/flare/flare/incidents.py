@@ -26,7 +26,7 @@ from flare.retry import back_off
 from flare.rules import dedupe, lifecycle
 from flare.rules.dedupe import NATIVE, DedupePolicy, Outcome
 from flare.rules.lifecycle import IncidentState, service_impact_change
-from flare.rules.vocabulary import incident_reference, parse_severity, reference_number
+from flare.rules.vocabulary import incident_reference, reference_number
 
 # Optimistic writes retry this often when another writer got there first (then 503, try again later).
 MAX_ATTEMPTS = 8
@@ -152,7 +152,7 @@ def new_incident(
         last_seen_at=now,
         published_at=now if publish else None,
         resolved_at=now if status == "resolved" else None,
-        created_by=caller.key_id,
+        created_by=caller.who,
         dedupe_window_until=policy.window_until(now),
         reopen_cooldown_seconds=int(policy.cooldown.total_seconds()),
     )
@@ -282,7 +282,7 @@ def list_incidents(
     caller: Caller,
     *,
     status: list[str] = (),
-    severity: str | None = None,
+    severity: list[str] = (),
     lifecycle_filter: str | None = None,
     service: str | None = None,
     tag: str | None = None,
@@ -293,9 +293,7 @@ def list_incidents(
     limit: int = 50,
     after: str | None = None,
 ) -> IncidentList:
-    where = store.Filter().any_of("status", list(status))
-    if severity:
-        where.compare("severity", "=", parse_severity(severity))
+    where = store.Filter().any_of("status", list(status)).any_of("severity", list(severity))
     if lifecycle_filter == "resolved":
         where.compare("status", "=", "resolved")
     elif lifecycle_filter:  # draft or active: unresolved, and published or not
@@ -318,7 +316,7 @@ def list_incidents(
         org=caller.org_id,
         list="incidents",
         status=sorted(set(status)),
-        severity=severity,
+        severity=sorted(set(severity)),
         lifecycle=lifecycle_filter,
         service=service,
         tag=tag,

@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    Strict,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -51,15 +52,19 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-def _bounded_metadata(value: dict[str, Any]) -> dict[str, Any]:
-    def depth(node: Any) -> int:
-        if isinstance(node, dict):
-            return 1 + max(map(depth, node.values()), default=0)
-        if isinstance(node, list):
-            return 1 + max(map(depth, node), default=0)
-        return 0
+def _depth(value: Any) -> int:
+    """How deep objects and lists nest in `value` (iteratively: a deep one must not exhaust the stack)."""
+    deepest, pending = 0, [(value, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, depth + 1)
+            pending += [(child, depth + 1) for child in (node.values() if isinstance(node, dict) else node)]
+    return deepest
 
-    if depth(value) > MAX_METADATA_DEPTH:
+
+def _bounded_metadata(value: dict[str, Any]) -> dict[str, Any]:
+    if _depth(value) > MAX_METADATA_DEPTH:
         raise ValueError(f"must be nested at most {MAX_METADATA_DEPTH} levels deep")
     try:
         # allow_nan=False: 1e400 parses as inf, which JSON cannot carry back (it would come back as null).
@@ -101,6 +106,11 @@ Timestamp = Annotated[
 ]
 
 
+# A request's booleans and integers are JSON's own: "yes", "on", 1 or "30" are refused, not coerced.
+Flag = Annotated[bool, Strict()]
+Count = Annotated[int, Strict()]
+
+
 class RequestModel(BaseModel):
     # Unknown fields are errors: a typo must not pass silently.
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
@@ -120,8 +130,10 @@ class CreateIncidentRequest(RequestModel):
     severity: Severity = "minor"
     status: Status | None = Field(None, description="Defaults to the initial message's type, else investigating")
     affected_services: ServiceIds = []
-    publish: bool = Field(False, description="Publish at once (lifecycle active) instead of filing a draft")
-    initial_message: MessageInput | None = None
+    publish: Flag = Field(False, description="Publish at once (lifecycle active) instead of filing a draft")
+    initial_message: MessageInput | None = Field(
+        None, description="The first timeline message; its type must agree with `status` (an `update` always does)"
+    )
     source: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
     external_id: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
     tags: Tags = []
@@ -148,6 +160,20 @@ class PatchRequest(RequestModel):
     for the fields named in NULL_MEANS_ABSENT)."""
 
     NULL_MEANS_ABSENT: ClassVar[frozenset[str]] = frozenset()
+
+    @staticmethod
+    def _schema_without_null(schema: dict[str, Any], model: type["PatchRequest"]) -> None:
+        # The fields are Optional only so that "omitted" can be told apart; the document must not offer null.
+        for name, field_schema in schema.get("properties", {}).items():
+            choices = field_schema.get("anyOf")
+            if name in model.NULL_MEANS_ABSENT or not choices:
+                continue
+            kept = [choice for choice in choices if choice != {"type": "null"}]
+            field_schema.pop("anyOf")
+            field_schema.pop("default", None)
+            field_schema.update(kept[0] if len(kept) == 1 else {"anyOf": kept})
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, json_schema_extra=_schema_without_null)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -207,12 +233,31 @@ MAX_RATE_LIMIT_PER_MINUTE = 100_000
 class CreateApiKeyRequest(RequestModel):
     name: Name
     scopes: Annotated[list[Scope], Field(min_length=1), AfterValidator(_unique)]
-    rate_limit_per_minute: int = Field(
+    rate_limit_per_minute: Count = Field(
         DEFAULT_RATE_LIMIT_PER_MINUTE, ge=1, le=MAX_RATE_LIMIT_PER_MINUTE, description="Requests per minute"
     )
 
 
 # ---- stored records (what the store reads and writes) ---------------------------------------------------
+
+
+def _actor_from_id(value: Any) -> Any:
+    # Incidents filed before actors were recorded name only the API key (key_…) or the Slack user (slack:U…).
+    if isinstance(value, str):
+        kind, _, user = value.partition("slack:")
+        return {"type": "slack_user", "id": user} if not kind and user else {"type": "api_key", "id": value}
+    return value
+
+
+class Actor(BaseModel):
+    """Who did something: an API key, an alerting integration (its receiver), or a Slack user."""
+
+    type: Literal["api_key", "integration", "slack_user"]
+    id: str = Field(description="The API key's id, the integration's id, or the Slack user id")
+    name: str | None = Field(None, description="The API key's or integration's name, or the Slack user name")
+
+
+ActorRecord = Annotated[Actor, BeforeValidator(_actor_from_id)]
 
 
 class Message(BaseModel):
@@ -244,7 +289,7 @@ class Incident(BaseModel):
     started_at: Timestamp
     published_at: Timestamp | None = None
     resolved_at: Timestamp | None = None
-    created_by: str | None = None
+    created_by: ActorRecord | None = None
     # Its per-organisation number: the reference INC-<number> (None for incidents filed before references).
     number: int | None = None
     # Repeats of its (source, external_id) that were absorbed, counting the first report (rules.dedupe).
@@ -322,6 +367,7 @@ class IncidentSummary(BaseModel):
     started_at: Timestamp
     published_at: Timestamp | None
     resolved_at: Timestamp | None
+    created_by: Actor | None = Field(description="Who filed it (None for incidents filed before this was recorded)")
 
 
 class IncidentOut(IncidentSummary):
@@ -384,10 +430,10 @@ class CreateMaintenanceRequest(RequestModel):
     title: Title
     description: Description = ""
     scheduled_start_at: Timestamp
-    scheduled_end_at: Timestamp
+    scheduled_end_at: Timestamp = Field(description="After scheduled_start_at")
     affected_services: ServiceIds = []
-    auto_start: bool = Field(True, description="Start by itself at scheduled_start_at")
-    auto_complete: bool = Field(True, description="Complete by itself at scheduled_end_at")
+    auto_start: Flag = Field(True, description="Start by itself at scheduled_start_at")
+    auto_complete: Flag = Field(True, description="Complete by itself at scheduled_end_at")
 
     @field_validator("scheduled_end_at")
     @classmethod
@@ -402,10 +448,10 @@ class UpdateMaintenanceRequest(PatchRequest):
     title: Title | None = None
     description: Description | None = None
     affected_services: ServiceIds | None = None
-    scheduled_start_at: Timestamp | None = None
-    scheduled_end_at: Timestamp | None = None
-    auto_start: bool | None = None
-    auto_complete: bool | None = None
+    scheduled_start_at: Timestamp | None = Field(None, description="Before the (new or current) scheduled_end_at")
+    scheduled_end_at: Timestamp | None = Field(None, description="After the (new or current) scheduled_start_at")
+    auto_start: Flag | None = None
+    auto_complete: Flag | None = None
 
 
 class MaintenanceActionRequest(RequestModel):
@@ -536,10 +582,10 @@ class CreateIntegrationRequest(RequestModel):
     severity_mapping: Annotated[dict[SourceValue, Severity], Field(max_length=50)] = Field(
         {}, description="The sender's severities (case-insensitive) → Flare's, over the type's defaults"
     )
-    cooldown_minutes: int = Field(
+    cooldown_minutes: Count = Field(
         30, ge=0, le=MAX_COOLDOWN_MINUTES, description="A firing this soon after its incident resolved reopens it"
     )
-    publish: bool = Field(False, description="Publish the incidents it opens at once (else they are drafts)")
+    publish: Flag = Field(False, description="Publish the incidents it opens at once (else they are drafts)")
     team_id: SlackTeamId | None = Field(
         None, validate_default=True, description="Slack only: the workspace (team) whose slash commands it takes"
     )

@@ -27,7 +27,7 @@ RESPONSES = {
 
 def receiver(kind: str) -> tuple[APIGatewayRestResolver, Callable[[dict, Any], dict]]:
     """The resolver and Lambda handler of `kind`'s receiver, `POST /api/v1/integrations/<kind>/{integration_id}`."""
-    app = http.create_app()
+    app = http.create_app(strict_query=False)  # a sender may add its own query to the URL it is given
 
     @app.post(
         f"/api/v1/integrations/{kind}/<integration_id>",

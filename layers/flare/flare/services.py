@@ -115,8 +115,12 @@ def delete_service(caller: Caller, service_id: str) -> None:
     service = _get(caller, service_id)
     try:
         store.delete_service(service)
-    except store.ServiceBusy:
+    except store.ServiceBusy as busy:
+        incidents = sorted(subject for subject in busy.impacts if is_id(subject, "inc"))
+        maintenances = sorted(subject for subject in busy.impacts if is_id(subject, "mnt"))
+        blockers = [f"active incidents ({', '.join(incidents)})"] if incidents else []
+        blockers += [f"maintenances in progress ({', '.join(maintenances)})"] if maintenances else []
         raise Conflict(
-            f"service {service_id} is affected by active incidents ({', '.join(sorted(service.impacts))}); "
-            "resolve them or remove the service from them first"
+            f"service {service_id} is affected by {' and '.join(blockers) or 'work in progress'}; resolve or "
+            "complete them, or remove the service from them, first"
         ) from None

@@ -6,7 +6,9 @@ title) is an `ephemeral` explanation with the usage, never an HTTP error; only a
 (401), and then nothing is done. The Slack user is the actor on the timeline (`created_by: slack:<user id>`).
 """
 
+import re
 from collections.abc import Mapping
+from datetime import timedelta
 from urllib.parse import parse_qs
 
 from pydantic import ValidationError
@@ -15,6 +17,7 @@ from flare import clock, incidents, signatures, store
 from flare.auth import Caller, effective_scopes
 from flare.errors import Conflict, NotFound, Unauthorized
 from flare.models import (
+    Actor,
     CreateIncidentRequest,
     CreateMessageRequest,
     IncidentSummary,
@@ -49,10 +52,29 @@ def handle_command(body: bytes, headers: Mapping[str, str]) -> SlackMessage:
         )
     except signatures.SignatureError as error:
         raise Unauthorized(f"request not verified: {error}") from None
-
     user = field("user_id")
-    caller = Caller(org_id=integration.org_id, key_id=f"slack:{user}", scopes=effective_scopes(["write:incidents"]))
-    return _run(caller, slash_commands.parse(field("text")), user, field("command") or "/incident")
+    caller = Caller(
+        org_id=integration.org_id,
+        key_id=f"slack:{user}",
+        scopes=effective_scopes(["write:incidents"]),
+        actor=Actor(type="slack_user", id=user, name=field("user_name") or None),
+    )
+    command = slash_commands.parse(field("text"))
+    if not isinstance(command, Declare | Update | Resolve):  # reads and mistakes change nothing, replayed or not
+        return _run(caller, command, user, field("command") or "/incident")
+
+    # A signed request is good for its whole 5-minute window: the same one again (a replay) is not run again.
+    now = clock.now()
+    team = f"slack:{integration.team_id}"
+    signature = lowered.get(signatures.SLACK_SIGNATURE_HEADER.lower(), "")
+    replay_ends = now + timedelta(seconds=2 * signatures.MAX_AGE_SECONDS)  # past the window on either side
+    if not store.claim_delivery(integration.org_id, team, signature, now=now, expires_at=replay_ends):
+        replayed = "This exact request was received before; it was not run again."
+        return _ephemeral(replayed, [replayed])
+    answer = _run(caller, command, user, field("command") or "/incident")
+    if answer.response_type == "ephemeral":  # a mistake: it did nothing, so it leaves nothing behind
+        store.release_delivery(integration.org_id, team, signature)
+    return answer
 
 
 def _run(caller: Caller, command: slash_commands.Command, user: str, slash: str) -> SlackMessage:
@@ -95,14 +117,14 @@ def _declare(caller: Caller, command: Declare, user: str) -> SlackMessage:
             title=command.title,
             affected_services=list(dict.fromkeys(by_name[name.casefold()] for name in command.services)),
             publish=True,  # a person declared it in a channel: it is real (drafts are for alerting tools)
-            initial_message={"type": "investigating", "description": f"Declared in Slack by <@{user}>."},
+            initial_message={"type": "investigating", "description": f"Declared in Slack by {_mention(user)}."},
             **({"severity": command.severity} if command.severity else {}),
         )
     except ValidationError as error:
         raise _Refused(f"That incident cannot be filed: {error.errors()[0]['msg']}.") from None
     incident, _created = incidents.create_incident(caller, request)
     mark = SEVERITY_MARK[incident.severity]
-    headline = f"{mark} *{incident.reference}* declared by <@{user}>: *{_escape(incident.title)}*"
+    headline = f"{mark} *{incident.reference}* declared by {_mention(user)}: *{_escape(incident.title)}*"
     return _in_channel(f"{incident.reference} declared: {incident.title}", [headline, _facts(incident)])
 
 
@@ -116,15 +138,15 @@ def _update(caller: Caller, command: Update, user: str) -> SlackMessage:
         [
             f"*{incident.reference}* · {_escape(incident.title)}{said}",
             f"> {_escape(command.text)}",
-            f"<@{user}> · {_facts(incident)}",
+            f"{_mention(user)} · {_facts(incident)}",
         ],
     )
 
 
 def _resolve(caller: Caller, command: Resolve, user: str) -> SlackMessage:
-    text = command.text or f"Resolved in Slack by <@{user}>."
+    text = command.text or f"Resolved in Slack by {_mention(user)}."
     incident = incidents.resolve_incident(caller, command.reference, ResolveIncidentRequest(description=text))
-    lines = [f"✅ *{incident.reference}* resolved by <@{user}>: {_escape(incident.title)}"]
+    lines = [f"✅ *{incident.reference}* resolved by {_mention(user)}: {_escape(incident.title)}"]
     if command.text:
         lines.append(f"> {_escape(command.text)}")
     return _in_channel(f"{incident.reference} resolved: {incident.title}", lines)
@@ -175,6 +197,14 @@ def _message(response_type: str, text: str, lines: list[str]) -> SlackMessage:
     """`text` as plain text (escaped here), `lines` as mrkdwn sections (their user content escaped already)."""
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": line[:3000]}} for line in lines]
     return SlackMessage(response_type=response_type, text=_escape(text)[:3000], blocks=blocks[:50])
+
+
+_SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+
+
+def _mention(user: str) -> str:
+    """A mention of the Slack user who typed the command; anything that is not a Slack user id is only text."""
+    return f"<@{user}>" if _SLACK_USER_ID.match(user) else _escape(user)
 
 
 def _escape(text: str) -> str:

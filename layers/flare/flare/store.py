@@ -55,7 +55,7 @@ from flare.models import (
     Service,
 )
 from flare.retry import back_off
-from flare.rules.dedupe import claim_lapses_at
+from flare.rules.dedupe import claim_lapses_at, dedupe_key_text
 from flare.rules.rollup import ServiceImpactChange
 
 INCIDENT_SK = "INCIDENT"
@@ -75,7 +75,7 @@ def client():
     if _client is None:
         _client = boto3.client(
             "dynamodb",
-            endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
+            endpoint_url=os.environ.get("LOCAL_AWS_ENDPOINT_URL") or None,  # template.yaml: empty on AWS
             config=Config(
                 retries={"mode": "standard", "total_max_attempts": 4},  # 1 try + 3 retries with backoff
                 connect_timeout=2,
@@ -117,7 +117,7 @@ def service_name_pk(org_id: str, name: str) -> str:
 
 
 def dedupe_pk(org_id: str, source: str | None, external_id: str) -> str:
-    digest = hashlib.sha256(f"{source or ''}\0{external_id}".encode()).hexdigest()
+    digest = hashlib.sha256(dedupe_key_text(source, external_id).encode("utf-8", "surrogatepass")).hexdigest()
     return f"ORG#{org_id}#DEDUPE#{digest}"
 
 
@@ -523,7 +523,11 @@ def update_service(before: Service, after: Service) -> None:
 
 
 class ServiceBusy(Exception):
-    """The service is affected by active incidents."""
+    """The service is affected by active incidents or maintenances in progress: `impacts` as it is now."""
+
+    def __init__(self, service_id: str, impacts: dict[str, str]):
+        super().__init__(service_id)
+        self.impacts = impacts
 
 
 def delete_service(service: Service) -> None:
@@ -535,12 +539,13 @@ def delete_service(service: Service) -> None:
                     SERVICE_SK,
                     "attribute_exists(PK) AND size(impacts) = :none",
                     ExpressionAttributeValues=_values({":none": 0}),
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 ),
                 _delete(service_name_pk(service.org_id, service.name), "SERVICE_NAME"),
             ]
         )
-    except ConditionFailed:
-        raise ServiceBusy(service.id) from None
+    except ConditionFailed as failure:
+        raise ServiceBusy(service.id, dict((failure.item or {}).get("impacts") or service.impacts)) from None
 
 
 def _touched_services(change: ServiceImpactChange, check: Iterable[str]) -> list[str]:
@@ -1207,27 +1212,77 @@ class AlertContext:
     integration: Integration | None
     claim: dict[str, Any] | None  # the dedupe claim on the delivery's key (see get_claim)
     service_ids: dict[str, str]  # casefolded service name → id, for the names the alert gave
+    delivered_before: bool = False  # the delivery's own id was recorded (see record_delivery)
 
 
 def alert_context(
-    org_id: str, integration_id: str, source: str, external_id: str | None, service_names: Iterable[str]
+    org_id: str,
+    integration_id: str,
+    source: str,
+    external_id: str | None,
+    service_names: Iterable[str],
+    *,
+    delivery_id: str | None = None,
+    now: datetime,
 ) -> AlertContext:
-    """The integration, the claim on (source, external_id) and the named services' ids: one strongly
-    consistent BatchGetItem."""
+    """The integration, the claim on (source, external_id), the named services' ids and whether this delivery
+    was taken before: one strongly consistent BatchGetItem."""
     names = list(dict.fromkeys(name.casefold() for name in service_names if name.strip()))
     keys = [_key(integration_pk(org_id, integration_id), INTEGRATION_SK)]
     if external_id:
         keys.append(_key(dedupe_pk(org_id, source, external_id), "DEDUPE"))
+    if delivery_id:
+        keys.append(_key(delivery_pk(org_id, integration_id, delivery_id), DELIVERY_SK))
     keys += [_key(service_name_pk(org_id, name), "SERVICE_NAME") for name in names]
     found = _batch_get(keys, consistent=True)
     integration = next((item for item in found if item["SK"] == INTEGRATION_SK), None)
+    delivery = next((item for item in found if item["SK"] == DELIVERY_SK), None)
     return AlertContext(
         integration=Integration.model_validate(integration) if integration else None,
         claim=next((item for item in found if item["SK"] == "DEDUPE"), None),
         service_ids={
             item["PK"].split("#SVCNAME#", 1)[1]: item["service_id"] for item in found if item["SK"] == "SERVICE_NAME"
         },
+        delivered_before=delivery is not None and delivery["expires_at"] > now.timestamp(),
     )
+
+
+# ---- deliveries: what a sender (or anyone replaying it) sent before --------------------------------------
+
+DELIVERY_SK = "DELIVERY"
+
+
+def delivery_pk(org_id: str, scope: str, delivery_id: str) -> str:
+    """One delivery of one sender: `scope` is the integration (or Slack workspace) it came through."""
+    digest = hashlib.sha256(dedupe_key_text(scope, delivery_id).encode("utf-8", "surrogatepass")).hexdigest()
+    return f"ORG#{org_id}#DELIVERY#{digest}"
+
+
+def record_delivery(org_id: str, scope: str, delivery_id: str, *, expires_at: datetime) -> None:
+    """Remember a delivery that was acted on, until `expires_at` (TTL)."""
+    item = {"PK": delivery_pk(org_id, scope, delivery_id), "SK": DELIVERY_SK, "expires_at": int(expires_at.timestamp())}
+    client().put_item(TableName=table_name(), Item=_to_item(item))
+
+
+def release_delivery(org_id: str, scope: str, delivery_id: str) -> None:
+    """Forget a claimed delivery that turned out to do nothing."""
+    client().delete_item(TableName=table_name(), Key=_key(delivery_pk(org_id, scope, delivery_id), DELIVERY_SK))
+
+
+def claim_delivery(org_id: str, scope: str, delivery_id: str, *, now: datetime, expires_at: datetime) -> bool:
+    """Take a delivery before acting on it (one conditional PutItem): False when it was taken before and that
+    claim has not expired (DynamoDB's TTL deletes late, so the expiry is checked here too)."""
+    item = {"PK": delivery_pk(org_id, scope, delivery_id), "SK": DELIVERY_SK, "expires_at": int(expires_at.timestamp())}
+    try:
+        client().put_item(
+            TableName=table_name(),
+            Item=_to_item(item),
+            ConditionExpression="attribute_not_exists(PK) OR expires_at < :now",
+            ExpressionAttributeValues=_values({":now": int(now.timestamp())}),
+        )
+    except client().exceptions.ConditionalCheckFailedException:
+        return False
+    return True
 
 
 def service_ids_by_name(org_id: str, names: Iterable[str]) -> dict[str, str]:

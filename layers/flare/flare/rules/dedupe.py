@@ -7,6 +7,7 @@ minutes from its first call). After it resolves, the claim survives for the cool
 reopens the incident (flapping); after it, a repeat opens a new incident.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -25,6 +26,17 @@ class DedupePolicy:
 
     def window_until(self, opened_at: datetime) -> datetime | None:
         return opened_at + self.window if self.window is not None else None
+
+
+def dedupe_key_text(source: str | None, external_id: str) -> str:
+    """The one text that a dedupe key (source, external_id) is stored under (hashed): distinct for distinct
+    keys. Joined by NUL as it always was, except where a part itself holds a NUL ("a\0b" + "c" would meet
+    "a" + "b\0c"): such a pair is written as JSON after two NULs, which no NUL-free pair's text (exactly one
+    NUL) can be, so every claim made before keeps its key."""
+    source = source or ""
+    if "\0" in source or "\0" in external_id:
+        return "\0\0" + json.dumps([source, external_id])
+    return f"{source}\0{external_id}"
 
 
 NATIVE = DedupePolicy()

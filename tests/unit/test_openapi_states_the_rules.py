@@ -1,0 +1,77 @@
+"""The OpenAPI document states the rules the server enforces (clients generate validation from it): the
+Idempotency-Key's length and characters, If-Match's syntax, and PATCH fields that take no null."""
+
+import json
+import re
+
+import pytest
+
+from flare.errors import BadRequest, PreconditionFailed
+from flare.preconditions import check_if_match
+from tests.conftest import ROOT
+
+SPEC = json.loads((ROOT / "docs" / "openapi.json").read_text())
+OPERATIONS = [(path, method, operation) for path, item in SPEC["paths"].items() for method, operation in item.items()]
+
+
+def header(operation: dict, name: str) -> dict | None:
+    return next((p for p in operation.get("parameters", []) if p["in"] == "header" and p["name"].lower() == name), None)
+
+
+def string_schema(parameter: dict) -> dict:
+    schema = parameter["schema"]
+    return next(choice for choice in schema.get("anyOf", [schema]) if choice.get("type") == "string")
+
+
+def test_every_idempotency_key_is_documented_with_its_limits():
+    keyed = [(path, op) for path, method, op in OPERATIONS if header(op, "idempotency-key")]
+    assert len(keyed) >= 10
+    for path, operation in keyed:
+        schema = string_schema(header(operation, "idempotency-key"))
+        assert (schema["minLength"], schema["maxLength"]) == (1, 255), path
+        assert re.fullmatch(schema["pattern"], "retry-1") and not re.fullmatch(schema["pattern"], "tab\tinside"), path
+
+
+@pytest.mark.parametrize(
+    ("value", "outcome"), [('"3"', "ok"), ('W/"3"', "ok"), ("*", "ok"), ('"2"', "stale"), ("abc", "bad")]
+)
+def test_if_match_is_documented_as_the_server_reads_it(value, outcome):
+    (path, operation) = next((path, op) for path, method, op in OPERATIONS if header(op, "if-match"))
+    documented = string_schema(header(operation, "if-match")) | header(operation, "if-match")["schema"]
+
+    assert bool(re.fullmatch(documented["pattern"], value)) is (outcome != "bad"), path
+    if outcome == "ok":
+        check_if_match(value, 3)
+    else:
+        with pytest.raises(PreconditionFailed if outcome == "stale" else BadRequest):
+            check_if_match(value, 3)
+
+
+def test_patch_bodies_offer_no_null_but_where_null_means_absent():
+    patch_schemas = {
+        operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        for _path, method, operation in OPERATIONS
+        if method == "patch"
+    }
+    assert patch_schemas == {
+        "UpdateIncidentRequest",
+        "UpdateMaintenanceRequest",
+        "UpdateMetricRequest",
+        "UpdateServiceRequest",
+    }
+    for name in patch_schemas:
+        for field, schema in SPEC["components"]["schemas"][name]["properties"].items():
+            nullable = {"type": "null"} in schema.get("anyOf", [])
+            null_means_absent = (name, field) in {
+                ("UpdateIncidentRequest", "status"),
+                ("UpdateIncidentRequest", "message"),
+            }
+            assert nullable is null_means_absent, (name, field)
+
+
+def test_cross_field_rules_are_written_down():
+    schemas = SPEC["components"]["schemas"]
+
+    assert "scheduled_start_at" in schemas["CreateMaintenanceRequest"]["properties"]["scheduled_end_at"]["description"]
+    assert "status" in schemas["CreateIncidentRequest"]["properties"]["initial_message"]["description"]
+    assert "required with status" in schemas["UpdateIncidentRequest"]["properties"]["message"]["description"]

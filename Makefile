@@ -5,7 +5,7 @@ UV := $(PYTHON) -m uv
 export UV_PYTHON_DOWNLOADS := never
 export PORT ?= 3000
 
-.PHONY: dev test setup lint alertmanager sweep unit integration e2e fuzz bench openapi requirements format clean
+.PHONY: dev test setup lint alertmanager sweep sam-build sam-local-events sam-invoke sam-api unit integration e2e fuzz bench openapi requirements format clean
 
 setup: .venv/.synced
 
@@ -50,9 +50,31 @@ lint: setup
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen cfn-lint template.yaml
+# SAM's own validation and an IaC security scan, each isolated by uv (like README's `uvx --from aws-sam-cli`) so
+# that neither changes the project's locked environment; pinned, so that a new release cannot fail `make test`.
+# Neither needs AWS credentials; checkov's --skip-download keeps it off the network (Prisma Cloud's mappings).
+	SAM_CLI_TELEMETRY=0 $(UV) tool run --python 3.13 --from aws-sam-cli==1.170.0 \
+		sam validate --lint --region us-east-1 -t template.yaml
+	$(UV) tool run --python 3.13 --from checkov==3.3.30 \
+		checkov -f template.yaml --framework cloudformation --quiet --compact --skip-download
 	$(UV) export --frozen --quiet --no-dev --no-emit-project --no-hashes --no-header --format requirements-txt \
 		| diff -u layers/flare/requirements.txt - \
 		|| (echo "layers/flare/requirements.txt is out of date: run make requirements" && exit 1)
+
+# sam local against the running `make dev` stack (README, "sam local"; needs Docker): build for this machine,
+# write the env file and real events, then invoke one function (FUNCTION=get_incident) or serve the API.
+sam-build: setup
+	$(UV) run --frozen python -m flare_local.sam_local build
+
+sam-local-events: setup
+	$(UV) run --frozen python -m flare_local.sam_local events
+
+sam-invoke: setup
+	@test -n "$(FUNCTION)" || { echo "make sam-invoke FUNCTION=<functions/ directory, e.g. get_incident>"; exit 2; }
+	$(UV) run --frozen python -m flare_local.sam_local invoke $(FUNCTION)
+
+sam-api: setup
+	$(UV) run --frozen python -m flare_local.sam_local start-api --port $${SAM_PORT:-3001}
 
 # Run the maintenance scheduler of the running `make dev` stack now (it also runs every minute by itself).
 sweep: setup

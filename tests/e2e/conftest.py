@@ -41,7 +41,12 @@ def run_stack(log_dir: Path):
     """`python -m flare_local` on free ports until the generator is closed."""
     port, dynamodb_port = free_port(), free_port()
     api_key = new_key()[2]
-    env = os.environ | {"PORT": str(port), "FLARE_DYNAMODB_PORT": str(dynamodb_port), "FLARE_DEV_API_KEY": api_key}
+    env = os.environ | {
+        "PORT": str(port),
+        "FLARE_DYNAMODB_PORT": str(dynamodb_port),
+        "FLARE_DEV_API_KEY": api_key,
+        "FLARE_LOCAL_STATE": str(log_dir / "stack.json"),  # not the repository's: a `make dev` may be running
+    }
     # The stack logs every request: to a file, since an undrained pipe fills up and then blocks the stack.
     log_path = log_dir / "flare_local.log"
     log = log_path.open("w")
@@ -54,6 +59,7 @@ def run_stack(log_dir: Path):
         text=True,
     )
     running = RunningStack(port, dynamodb_port, api_key)
+    running.state_file = Path(env["FLARE_LOCAL_STATE"])
     deadline = time.monotonic() + 60
     while True:
         try:

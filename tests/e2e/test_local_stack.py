@@ -1,12 +1,17 @@
 """HTTP against the local stack, as a newcomer uses it after `make dev`."""
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
 from tests.e2e.conftest import ROOT
 
@@ -203,3 +208,76 @@ def test_a_slack_slash_command_over_http_declares_an_incident(stack):
     unsigned = {"Content-Type": "application/x-www-form-urlencoded"}
     refused = httpx.post(f"{stack.base_url}/api/v1/integrations/slack/commands", content=body, headers=unsigned)
     assert refused.status_code == 401
+
+
+def test_flare_org_create_finds_the_stacks_database_by_its_port(stack):
+    """`make dev` moves its DynamoDB with FLARE_DYNAMODB_PORT; `flare org create` follows it, no flag needed."""
+    port = stack.dynamodb_endpoint.rsplit(":", 1)[1]
+    env = os.environ | {"FLARE_DYNAMODB_PORT": port}
+    result = subprocess.run(
+        [sys.executable, "-m", "flare_cli.main", "org", "create", "ported", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=env,
+    )
+
+    assert result.returncode == 0, result.stderr
+    with stack.client(api_key=json.loads(result.stdout)["api_key"]) as ported:
+        assert ported.get("/incidents").status_code == 200
+
+
+def test_a_malformed_dev_api_key_is_one_line_saying_the_format(tmp_path):
+    env = os.environ | {"FLARE_DEV_API_KEY": "flare_not-a-key", "PORT": "0", "FLARE_DYNAMODB_PORT": "0"}
+    result = subprocess.run(
+        [sys.executable, "-m", "flare_local"], capture_output=True, text=True, timeout=60, cwd=ROOT, env=env
+    )
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert "FLARE_DEV_API_KEY must read flare_key_" in line
+
+
+CONNECTIONS = 250
+
+
+def test_a_burst_of_concurrent_connections_is_served_not_reset(stack):
+    """Alertmanager storms and CI pipelines open many connections at once: each one gets its answer (the
+    standard library's listen backlog of 5 reset them at 30)."""
+    start = threading.Barrier(CONNECTIONS)
+
+    def one_request(_: int) -> int:
+        with httpx.Client(base_url=stack.api, headers={"Authorization": f"Bearer {stack.api_key}"}, timeout=120) as api:
+            start.wait()
+            return api.get("/services", params={"limit": 1}).status_code
+
+    with ThreadPoolExecutor(CONNECTIONS) as pool:
+        statuses = list(pool.map(one_request, range(CONNECTIONS)))
+
+    assert statuses == [200] * CONNECTIONS
+
+
+def test_a_method_a_path_does_not_serve_is_a_405_over_http(stack):
+    with stack.client() as api:
+        refused = api.put("/incidents", json={"title": "x"})
+        missing = api.get("/no-such-collection")
+
+    assert refused.status_code == 405
+    assert refused.headers["Allow"] == "GET, POST"
+    assert refused.headers["Content-Type"] == "application/problem+json"
+    assert missing.status_code == 404
+
+
+def test_both_servers_queue_hundreds_of_connections(stack):
+    """Linux drops (and retries) what overflows a listen queue, macOS resets it: the burst above passes on
+    Linux either way, so the queue's depth is read off the listening sockets themselves (ss's Send-Q)."""
+    if shutil.which("ss") is None:
+        pytest.skip("ss (iproute2) is not installed")
+    listening = subprocess.run(["ss", "-ltnH"], capture_output=True, text=True, check=True).stdout.splitlines()
+    backlogs = {line.split()[3].rsplit(":", 1)[1]: int(line.split()[2]) for line in listening}
+    api_port, dynamodb_port = stack.base_url.rsplit(":", 1)[1], stack.dynamodb_endpoint.rsplit(":", 1)[1]
+
+    assert backlogs[api_port] >= 200
+    assert backlogs[dynamodb_port] >= 200

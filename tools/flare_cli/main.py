@@ -17,17 +17,27 @@ import sys
 
 from flare_cli import incidents, maintenances
 
-# The local stack's embedded DynamoDB (flare_local.stack defaults).
+# The local stack's embedded DynamoDB (flare_local's defaults; `make dev` moves its port with FLARE_DYNAMODB_PORT).
 LOCAL_DYNAMODB_ENDPOINT = "http://127.0.0.1:8000"
 LOCAL_TABLE_NAME = "flare-local"
+
+
+def local_dynamodb_endpoint() -> str:
+    """Where `make dev`'s DynamoDB listens: port $FLARE_DYNAMODB_PORT (as the local stack reads it), else 8000."""
+    port = os.environ.get("FLARE_DYNAMODB_PORT", "").strip()
+    if not port:
+        return LOCAL_DYNAMODB_ENDPOINT
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise SystemExit(f"flare: FLARE_DYNAMODB_PORT must be a port number, not {port!r}")
+    return f"http://127.0.0.1:{int(port)}"
 
 
 def _org_create(args: argparse.Namespace) -> int:
     local = args.table is None
     os.environ["TABLE_NAME"] = args.table or LOCAL_TABLE_NAME
-    endpoint = args.endpoint_url or (LOCAL_DYNAMODB_ENDPOINT if local else None)
+    endpoint = args.endpoint_url or (local_dynamodb_endpoint() if local else None)
     if endpoint:
-        os.environ["DYNAMODB_ENDPOINT_URL"] = endpoint
+        os.environ["LOCAL_AWS_ENDPOINT_URL"] = endpoint
         # The local stack accepts any credentials; do not require real ones to talk to it.
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
@@ -113,7 +123,9 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--table", help="a deployed stack's table (Outputs: TableName); default: the local stack")
     create.add_argument("--region", help="AWS region of the table")
     create.add_argument(
-        "--endpoint-url", help=f"DynamoDB endpoint (default for the local stack: {LOCAL_DYNAMODB_ENDPOINT})"
+        "--endpoint-url",
+        help=f"DynamoDB endpoint (default for the local stack: {LOCAL_DYNAMODB_ENDPOINT}, or the port in "
+        "$FLARE_DYNAMODB_PORT)",
     )
     create.add_argument("--json", action="store_true", help="print JSON")
     create.set_defaults(run=_org_create)

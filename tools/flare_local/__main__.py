@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 
+from flare_local import sam_local
 from flare_local.stack import LocalStack
 
 
@@ -18,14 +19,40 @@ def main(argv: list[str] | None = None) -> None:
         default=int(os.environ.get("FLARE_DYNAMODB_PORT", 8000)),
         help="embedded DynamoDB port (`flare org create` looks here); default: $FLARE_DYNAMODB_PORT, else 8000",
     )
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("FLARE_HOST", "127.0.0.1"),
+        help="address the API binds (its /_local controls have no auth); default: $FLARE_HOST, else 127.0.0.1",
+    )
+    parser.add_argument(
+        "--dynamodb-host",
+        default=os.environ.get("FLARE_DYNAMODB_HOST", "127.0.0.1"),
+        help="address the embedded DynamoDB binds: 0.0.0.0 lets sam local's containers reach it on a Linux "
+        "Docker host (it has no auth: anyone who reaches it can read and write it); default: "
+        "$FLARE_DYNAMODB_HOST, else 127.0.0.1",
+    )
     parser.add_argument("--no-seed", action="store_true", help="do not create the demo organisation")
     args = parser.parse_args(argv)
+    if problem := _dev_api_key_problem(os.environ.get("FLARE_DEV_API_KEY")):
+        parser.exit(2, f"{parser.prog}: {problem}\n")
     _log_to_stderr()
 
-    with LocalStack(port=args.port, seed=not args.no_seed, dynamodb_port=args.dynamodb_port) as stack:
+    stack = LocalStack(
+        port=args.port,
+        host=args.host,
+        seed=not args.no_seed,
+        dynamodb_port=args.dynamodb_port,
+        dynamodb_host=args.dynamodb_host,
+    )
+    try:
+        stack.start()
+    except OSError as error:  # the port is taken, the address is not this machine's
+        parser.exit(1, f"{parser.prog}: could not start the local stack: {error}\n")
+    state = sam_local.write_state(stack, args.dynamodb_host)  # for `make sam-local-events`
+    try:
         print(f"Flare API    {stack.base_url}/api/v1")
         print(f"API docs     {stack.base_url}/docs")
-        print(f"DynamoDB     {stack.dynamodb_endpoint} (table {stack.table_name})")
+        print(f"DynamoDB     {stack.dynamodb_endpoint} (table {stack.table_name}; bound to {args.dynamodb_host})")
         for schedule in stack.schedules.values():
             print(f"Schedule     {schedule.function.logical_id} every {schedule.rate_seconds} s (now: make sweep)")
         if stack.organisation is not None:
@@ -35,6 +62,25 @@ def main(argv: list[str] | None = None) -> None:
         print("Ctrl-C to stop.", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
+    finally:
+        state.unlink(missing_ok=True)
+        stack.stop()
+
+
+def _dev_api_key_problem(pinned: str | None) -> str | None:
+    """Why FLARE_DEV_API_KEY cannot be the demo key, in one line; None when it is unset or well-formed."""
+    if not pinned:
+        return None
+    from flare.auth import split_key
+
+    try:
+        split_key(pinned)
+    except ValueError:
+        return (
+            "FLARE_DEV_API_KEY must read flare_key_<26-character ULID>_<64 hex digits>, as the key `make dev` "
+            "prints (unset it to get a new one)"
+        )
+    return None
 
 
 def _log_to_stderr() -> None:

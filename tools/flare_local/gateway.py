@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import aws_lambda_powertools.event_handler.openapi.swagger_ui as swagger_ui
 
 from flare_local.environ import patch_environ
+from flare_local.iam import running
 from flare_local.serving import BackgroundServer
 from flare_local.template import (
     DEFAULT_TEMPLATE,
@@ -53,6 +54,7 @@ _DEFAULT_STATUS = {
     "AUTHORIZER_CONFIGURATION_ERROR": 500,
     "DEFAULT_5XX": 502,  # what a failed Lambda proxy integration answers
 }
+_ANY = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"})
 _DEFAULT_BODY = '{"message":$context.error.messageString}'
 _SWAGGER_UI_DIR = Path(swagger_ui.__file__).parent  # Powertools ships the assets: /docs works offline
 _SWAGGER_UI_ASSETS = {
@@ -256,7 +258,8 @@ class LocalGateway:
         # API Gateway picks the resource first (literal segments beat parameters), then the method on it.
         for resource in self.resources:
             if match := resource.pattern.fullmatch(raw_path):
-                route = resource.methods.get(method) or resource.methods.get("ANY")
+                # ANY stands for the HTTP methods API Gateway knows, not for TRACE, CONNECT or made-up ones.
+                route = resource.methods.get(method) or (resource.methods.get("ANY") if method in _ANY else None)
                 if route is None:
                     break
                 return route, dict(zip(resource.parameter_names, map(unquote, match.groups()), strict=True))
@@ -357,7 +360,8 @@ class LocalGateway:
                 deadline=time.monotonic() + function.timeout_s,
                 log_group_name=f"/aws/lambda/{function.logical_id}",
             )
-            result = self._handler(function)(event, context)
+            with running(function.module_path.parent.name):  # whose AWS calls these are (flare_local.iam)
+                result = self._handler(function)(event, context)
         if context.get_remaining_time_in_millis() == 0:
             logger.warning("%s took longer than its %d s timeout", function.logical_id, function.timeout_s)
         # Lambda hands back JSON: a result that would not survive that must fail here too.
@@ -433,6 +437,9 @@ class LocalGateway:
                 return reply(200, self.run_schedule(parts[2]))
             except KeyError:
                 return reply(404, {"detail": f"no scheduled function {parts[2]}", "schedules": list(self.schedules)})
+            except Exception as error:  # noqa: BLE001 - the function failed: answer what Lambda's Invoke reports
+                logger.exception("%s failed", parts[2])
+                return reply(500, {"errorType": type(error).__name__, "errorMessage": str(error)})
         if parts == ["_local", "clock"] and request.method == "PUT":
             try:
                 now = datetime.fromisoformat(json.loads(request.body)["now"])

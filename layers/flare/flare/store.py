@@ -1,6 +1,6 @@
 """The store: the only code that talks to DynamoDB.
 
-One table, single-table design (docs/data-model.md has the picture):
+One table, single-table design (docs/design.md, "Data model", has the picture):
 
     PK                                   SK              what
     ORG#<org>                            ORG             organisation
@@ -21,6 +21,8 @@ One table, single-table design (docs/data-model.md has the picture):
     ORG#<org>#MET#<met>                  METRIC          metric          GSI1: ORG#<org>#METRICS / <met>
     ORG#<org>#INT#<int>                  INTEGRATION     integration     GSI1: ORG#<org>#INTEGRATIONS / <int>
     SLACKTEAM#<team>                     SLACK_TEAM      a Slack workspace's integration (copy), with its org
+    ORG#<org>#DELIVERY#<digest>          DELIVERY        a signed delivery already taken (replays), until
+                                                         expires_at (TTL)
     IDEMPOTENCY                          <route>#<digest> Powertools idempotency records (TTL)
     RATE#<key>                           <window start>  requests of an API key in a one-minute window (TTL)
 
@@ -116,9 +118,13 @@ def service_name_pk(org_id: str, name: str) -> str:
     return f"ORG#{org_id}#SVCNAME#{name.casefold()}"
 
 
+def _pair_digest(first: str | None, second: str) -> str:
+    """The key-safe digest of a pair of strings (rules.dedupe.dedupe_key_text: distinct pairs, distinct texts)."""
+    return hashlib.sha256(dedupe_key_text(first, second).encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def dedupe_pk(org_id: str, source: str | None, external_id: str) -> str:
-    digest = hashlib.sha256(dedupe_key_text(source, external_id).encode("utf-8", "surrogatepass")).hexdigest()
-    return f"ORG#{org_id}#DEDUPE#{digest}"
+    return f"ORG#{org_id}#DEDUPE#{_pair_digest(source, external_id)}"
 
 
 def reference_pk(org_id: str, number: int) -> str:
@@ -1254,14 +1260,17 @@ DELIVERY_SK = "DELIVERY"
 
 def delivery_pk(org_id: str, scope: str, delivery_id: str) -> str:
     """One delivery of one sender: `scope` is the integration (or Slack workspace) it came through."""
-    digest = hashlib.sha256(dedupe_key_text(scope, delivery_id).encode("utf-8", "surrogatepass")).hexdigest()
-    return f"ORG#{org_id}#DELIVERY#{digest}"
+    return f"ORG#{org_id}#DELIVERY#{_pair_digest(scope, delivery_id)}"
+
+
+def _delivery_item(org_id: str, scope: str, delivery_id: str, expires_at: datetime) -> dict[str, Any]:
+    pk = delivery_pk(org_id, scope, delivery_id)
+    return _to_item({"PK": pk, "SK": DELIVERY_SK, "expires_at": int(expires_at.timestamp())})
 
 
 def record_delivery(org_id: str, scope: str, delivery_id: str, *, expires_at: datetime) -> None:
     """Remember a delivery that was acted on, until `expires_at` (TTL)."""
-    item = {"PK": delivery_pk(org_id, scope, delivery_id), "SK": DELIVERY_SK, "expires_at": int(expires_at.timestamp())}
-    client().put_item(TableName=table_name(), Item=_to_item(item))
+    client().put_item(TableName=table_name(), Item=_delivery_item(org_id, scope, delivery_id, expires_at))
 
 
 def release_delivery(org_id: str, scope: str, delivery_id: str) -> None:
@@ -1272,11 +1281,10 @@ def release_delivery(org_id: str, scope: str, delivery_id: str) -> None:
 def claim_delivery(org_id: str, scope: str, delivery_id: str, *, now: datetime, expires_at: datetime) -> bool:
     """Take a delivery before acting on it (one conditional PutItem): False when it was taken before and that
     claim has not expired (DynamoDB's TTL deletes late, so the expiry is checked here too)."""
-    item = {"PK": delivery_pk(org_id, scope, delivery_id), "SK": DELIVERY_SK, "expires_at": int(expires_at.timestamp())}
     try:
         client().put_item(
             TableName=table_name(),
-            Item=_to_item(item),
+            Item=_delivery_item(org_id, scope, delivery_id, expires_at),
             ConditionExpression="attribute_not_exists(PK) OR expires_at < :now",
             ExpressionAttributeValues=_values({":now": int(now.timestamp())}),
         )

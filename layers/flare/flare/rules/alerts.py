@@ -178,26 +178,27 @@ def _number_text(value: int | float) -> str | None:
         return None
 
 
-def _as_text(value: Any, depth: int = 0) -> str | None:
-    """A value read for mapping or metadata, as text: a string as is, a number or boolean as its JSON text, a
-    list as its first item that has a text form; None for null, an object or anything unprintable."""
+def _first_usable(value: Any, read: Callable[[Any], Any], depth: int = 0) -> Any:
+    """`read(value)`; for a list (a value some sender wraps), the first of its items that `read` makes something
+    of, a few levels down at most."""
+    if isinstance(value, list):
+        if depth >= _UNWRAP_DEPTH:
+            return None
+        return next((found for item in value if (found := _first_usable(item, read, depth + 1)) is not None), None)
+    return read(value)
+
+
+def _text_of(value: Any) -> str | None:
     if isinstance(value, str):
         return _clean(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return _number_text(value)
-    if isinstance(value, list) and depth < _UNWRAP_DEPTH:
-        for item in value:
-            text = _as_text(item, depth + 1)
-            if text is not None:
-                return text
     return None
 
 
-def _as_integer(value: Any, depth: int = 0) -> int | None:
-    """A count or number read for metadata: an integer (or an integral float, or text that is an integer)
-    within range, or the first such item of a list; None otherwise."""
+def _integer_of(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -206,24 +207,24 @@ def _as_integer(value: Any, depth: int = 0) -> int | None:
         return int(value) if value.is_integer() and abs(value) < _EXACT_FLOAT else None
     if isinstance(value, str):
         return int(value.strip()) if _COUNT.match(value.strip()) else None
-    if isinstance(value, list) and depth < _UNWRAP_DEPTH:
-        for item in value:
-            number = _as_integer(item, depth + 1)
-            if number is not None:
-                return number
     return None
 
 
-def _as_object(value: Any, depth: int = 0) -> dict | None:
+def _as_text(value: Any) -> str | None:
+    """A value read for mapping or metadata, as text: a string as is, a number or boolean as its JSON text, a
+    list as its first item that has a text form; None for null, an object or anything unprintable."""
+    return _first_usable(value, _text_of)
+
+
+def _as_integer(value: Any) -> int | None:
+    """A count or number read for metadata: an integer (or an integral float, or text that is an integer)
+    within range, or the first such item of a list; None otherwise."""
+    return _first_usable(value, _integer_of)
+
+
+def _as_object(value: Any) -> dict | None:
     """An object read for mapping or metadata, or the first object of a list; None otherwise."""
-    if isinstance(value, dict):
-        return value
-    if isinstance(value, list) and depth < _UNWRAP_DEPTH:
-        for item in value:
-            found = _as_object(item, depth + 1)
-            if found is not None:
-                return found
-    return None
+    return _first_usable(value, lambda item: item if isinstance(item, dict) else None)
 
 
 class _Object:

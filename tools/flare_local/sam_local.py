@@ -343,9 +343,12 @@ def invoke(function: str) -> int:
 
 
 def build() -> int:
-    """sam build for this machine's architecture (the template deploys arm64)."""
-    command = sam_command("build", "--parameter-overrides", f"Arch={host_arch()}")
-    return subprocess.run(command, env=sam_environment(), cwd=REPO_ROOT, check=False).returncode
+    """sam build for this machine's architecture (the template deploys arm64). The layer's Makefile picks its
+    binary wheels by FLARE_LAYER_ARCH: SAM does not pass the architecture to a makefile build."""
+    arch = host_arch()
+    command = sam_command("build", "--parameter-overrides", f"Arch={arch}")
+    environment = sam_environment() | {"FLARE_LAYER_ARCH": arch}
+    return subprocess.run(command, env=environment, cwd=REPO_ROOT, check=False).returncode
 
 
 BUILT_TEMPLATE = REPO_ROOT / ".aws-sam" / "build" / "template.yaml"

@@ -1,1 +1,0 @@
-"""Flare's domain rules: pure functions over plain values. No boto3, no HTTP, so they test in microseconds."""

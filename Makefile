@@ -18,8 +18,19 @@ setup: .venv/.synced
 dev: setup
 	$(UV) run --frozen python -m flare_local
 
+# Two processes at once (CI and this machine have two cores): the integration suite in one (its IAM check reads what
+# every integration test did in that process), unit and e2e tests in the other; the integration output follows.
+# `make test SERIAL=1` runs everything in one process. (pytest-xdist's loadgroup, which could keep the integration
+# suite on one worker, silently drops the tests Schemathesis generates: tests/e2e/test_schemathesis.py.)
 test: setup lint alertmanager
+ifdef SERIAL
 	$(UV) run --frozen pytest
+else
+	@log=$$(mktemp); $(UV) run --frozen pytest tests/integration >"$$log" 2>&1 & integration=$$!; \
+	$(UV) run --frozen pytest tests/unit tests/e2e; others=$$?; \
+	wait $$integration; status=$$?; echo "--- tests/integration"; cat "$$log"; rm -f "$$log"; \
+	test $$others -eq 0 -a $$status -eq 0
+endif
 
 # The real-Alertmanager e2e test (tests/e2e/test_real_alertmanager.py) needs Debian's prometheus-alertmanager:
 # installed with apt where it can be (as root, or with sudo that needs no password), else the test is skipped. The

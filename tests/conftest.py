@@ -54,7 +54,8 @@ def dynamodb():
 @pytest.fixture
 def table(dynamodb, monkeypatch):
     """A fresh table made from template.yaml's definition; the store points at it."""
-    from flare import clock, store
+    from flare import clock
+    from flare.store import client as client_store
 
     for name, value in DUMMY_AWS_ENVIRON.items():
         if value is None:
@@ -68,10 +69,10 @@ def table(dynamodb, monkeypatch):
     monkeypatch.setenv("LOCAL_AWS_ENDPOINT_URL", dynamodb.endpoint_url)
     # As deployed: list functions read the cursor secret from Secrets Manager (moto's) at cold start.
     monkeypatch.setenv("CURSOR_SECRET_ARN", dynamodb.cursor_secret_arn)
-    store.reset_client()
+    client_store.reset_client()
     yield Table(name, client)
     clock.set_clock(None)
-    store.reset_client()
+    client_store.reset_client()
     client.delete_table(TableName=name)
 
 
@@ -94,14 +95,14 @@ class Table:
 
 @pytest.fixture
 def org(table):
-    from flare.organisations import create_organisation
+    from flare.access.organisations import create_organisation
 
     return create_organisation("acme")
 
 
 @pytest.fixture
 def other_org(table):
-    from flare.organisations import create_organisation
+    from flare.access.organisations import create_organisation
 
     return create_organisation("globex")
 

@@ -5,12 +5,9 @@ policy allows the whole API: a cached answer is reused for every route, and each
 route's scope. Raising "Unauthorized" is how a REQUEST authorizer makes API Gateway answer 401.
 """
 
-from aws_lambda_powertools import Logger
-
-from flare import auth
+from flare.access import auth
 from flare.errors import Unauthorized
-
-logger = Logger(service="flare")
+from flare.observability import logger
 
 
 def handler(event: dict, context: object) -> dict:

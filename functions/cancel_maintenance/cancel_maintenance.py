@@ -1,32 +1,22 @@
 """POST /api/v1/maintenances/{maintenance_id}/cancel: cancel by hand (409 naming the current status)."""
 
-from typing import Annotated
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from flare.http.entry import lambda_handler
+from flare.http.routes import action_route
+from flare.maintenances import use_cases as maintenances
+from flare.maintenances.models import MaintenanceActionRequest, MaintenanceOut
 
-from flare import http, maintenances
-from flare.models import MaintenanceActionRequest, MaintenanceOut
-from flare.preconditions import etag
-
-app = http.create_app()
-
-
-@app.post("/api/v1/maintenances/<maintenance_id>/cancel", summary="Cancel a maintenance", tags=["maintenances"])
-def cancel_maintenance(
-    maintenance_id: str,
-    body: Annotated[MaintenanceActionRequest | None, Body()] = None,
-    idempotency_key: Annotated[str | None, http.IDEMPOTENCY_KEY] = None,
-) -> Response[MaintenanceOut]:
-    caller = http.caller("write:maintenances")
-    request = body or MaintenanceActionRequest()
-
-    def cancel() -> Response:
-        maintenance = maintenances.transition(caller, maintenance_id, "cancel", request.message)
-        return http.json_response(200, maintenance, {"ETag": etag(maintenance.version)})
-
-    route = f"POST /api/v1/maintenances/{maintenance_id}/cancel"
-    return http.idempotent(idempotency_key, caller, route, request, cancel)
-
-
-handler = http.lambda_handler(app)
+app = APIGatewayRestResolver(enable_validation=True)
+action_route(
+    app,
+    "cancel_maintenance",
+    "/api/v1/maintenances/<maintenance_id>/cancel",
+    scope="write:maintenances",
+    act=maintenances.by_hand("cancel"),
+    request=MaintenanceActionRequest,
+    response=MaintenanceOut,
+    summary="Cancel a maintenance",
+    tags=["maintenances"],
+)
+handler = lambda_handler(app)

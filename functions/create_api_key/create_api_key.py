@@ -1,27 +1,22 @@
 """POST /api/v1/api-keys: a new key for the caller's organisation, shown once (admin)."""
 
-from typing import Annotated
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from flare.access import organisations
+from flare.access.models import CreateApiKeyRequest, NewApiKeyOut
+from flare.http.entry import lambda_handler
+from flare.http.routes import create_route
 
-from flare import http, organisations
-from flare.models import CreateApiKeyRequest, NewApiKeyOut
-
-app = http.create_app()
-
-
-@app.post("/api/v1/api-keys", summary="Create an API key", status_code=201, tags=["api-keys"])
-def create_api_key(
-    body: Annotated[CreateApiKeyRequest, Body()], idempotency_key: Annotated[str | None, http.IDEMPOTENCY_KEY] = None
-) -> Response[NewApiKeyOut]:
-    caller = http.caller("admin")
-
-    def create() -> Response:
-        key = organisations.create_api_key(caller, body)
-        return http.json_response(201, key, {"Location": f"/api/v1/api-keys/{key.id}"})
-
-    return http.idempotent(idempotency_key, caller, "POST /api/v1/api-keys", body, create)
-
-
-handler = http.lambda_handler(app)
+app = APIGatewayRestResolver(enable_validation=True)
+create_route(
+    app,
+    "create_api_key",
+    "/api/v1/api-keys",
+    scope="admin",
+    create=organisations.create_api_key,
+    request=CreateApiKeyRequest,
+    response=NewApiKeyOut,
+    summary="Create an API key",
+    tags=["api-keys"],
+)
+handler = lambda_handler(app)

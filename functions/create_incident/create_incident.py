@@ -2,14 +2,19 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from flare import http, incidents
-from flare.models import CreateIncidentRequest, IncidentOut
+from flare.access.auth import Caller
+from flare.http.entry import lambda_handler
+from flare.http.idempotency import idempotent
+from flare.http.params import IDEMPOTENCY_KEY, authorized
+from flare.http.responses import json_response
+from flare.incidents import filing
+from flare.incidents.models import CreateIncidentRequest, IncidentOut
 from flare.preconditions import etag
 
-app = http.create_app()
+app = APIGatewayRestResolver(enable_validation=True)
 
 
 @app.post(
@@ -25,16 +30,17 @@ app = http.create_app()
     tags=["incidents"],
 )
 def create_incident(
-    body: Annotated[CreateIncidentRequest, Body()], idempotency_key: Annotated[str | None, http.IDEMPOTENCY_KEY] = None
+    caller: Annotated[Caller, authorized("write:incidents")],
+    body: Annotated[CreateIncidentRequest, Body()],
+    idempotency_key: Annotated[str | None, IDEMPOTENCY_KEY] = None,
 ) -> Response[IncidentOut]:
-    caller = http.caller("write:incidents")
 
     def create() -> Response:
-        incident, created = incidents.create_incident(caller, body)
+        incident, created = filing.create_incident(caller, body)
         headers = {"Location": f"/api/v1/incidents/{incident.id}", "ETag": etag(incident.version)}
-        return http.json_response(201 if created else 200, incident, headers)
+        return json_response(201 if created else 200, incident, headers)
 
-    return http.idempotent(idempotency_key, caller, "POST /api/v1/incidents", body, create)
+    return idempotent(app, idempotency_key, caller, "POST /api/v1/incidents", body, create)
 
 
-handler = http.lambda_handler(app)
+handler = lambda_handler(app)

@@ -2,13 +2,18 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
-from flare import http, metrics
-from flare.models import IncidentOut
+from flare.access.auth import Caller
+from flare.catalog import metrics
+from flare.http.entry import lambda_handler
+from flare.http.idempotency import idempotent
+from flare.http.params import IDEMPOTENCY_KEY, authorized
+from flare.http.responses import json_response
+from flare.incidents.models import IncidentOut
 from flare.preconditions import etag
 
-app = http.create_app()
+app = APIGatewayRestResolver(enable_validation=True)
 
 
 @app.post(
@@ -25,17 +30,18 @@ app = http.create_app()
     tags=["incidents", "metrics"],
 )
 def create_incident_from_metric(
-    metric_id: str, idempotency_key: Annotated[str | None, http.IDEMPOTENCY_KEY] = None
+    caller: Annotated[Caller, authorized("write:incidents")],
+    metric_id: str,
+    idempotency_key: Annotated[str | None, IDEMPOTENCY_KEY] = None,
 ) -> Response[IncidentOut]:
-    caller = http.caller("write:incidents")
 
     def open_incident() -> Response:
         incident, created = metrics.open_incident(caller, metric_id)
         headers = {"Location": f"/api/v1/incidents/{incident.id}", "ETag": etag(incident.version)}
-        return http.json_response(201 if created else 200, incident, headers)
+        return json_response(201 if created else 200, incident, headers)
 
     route = f"POST /api/v1/incidents/from-metric/{metric_id}"
-    return http.idempotent(idempotency_key, caller, route, None, open_incident)
+    return idempotent(app, idempotency_key, caller, route, None, open_incident)
 
 
-handler = http.lambda_handler(app)
+handler = lambda_handler(app)

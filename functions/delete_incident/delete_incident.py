@@ -1,16 +1,19 @@
 """DELETE /api/v1/incidents/{incident_id}: the incident and its messages are gone."""
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from flare import http, incidents
+from flare.http.entry import lambda_handler
+from flare.http.routes import delete_route
+from flare.incidents import use_cases as incidents
 
-app = http.create_app()
-
-
-@app.delete("/api/v1/incidents/<incident_id>", summary="Delete an incident", status_code=204, tags=["incidents"])
-def delete_incident(incident_id: str) -> Response[None]:
-    incidents.delete_incident(http.caller("write:incidents"), incident_id)
-    return http.json_response(204, None)
-
-
-handler = http.lambda_handler(app)
+app = APIGatewayRestResolver(enable_validation=True)
+delete_route(
+    app,
+    "delete_incident",
+    "/api/v1/incidents/<incident_id>",
+    scope="write:incidents",
+    delete=incidents.delete_incident,
+    summary="Delete an incident",
+    tags=["incidents"],
+)
+handler = lambda_handler(app)

@@ -1,18 +1,19 @@
 """DELETE /api/v1/integrations/{integration_id} (admin): its webhook stops answering; its incidents stay."""
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from flare import http, integrations
+from flare.alerting import integrations
+from flare.http.entry import lambda_handler
+from flare.http.routes import delete_route
 
-app = http.create_app()
-
-
-@app.delete(
-    "/api/v1/integrations/<integration_id>", summary="Delete an integration", status_code=204, tags=["integrations"]
+app = APIGatewayRestResolver(enable_validation=True)
+delete_route(
+    app,
+    "delete_integration",
+    "/api/v1/integrations/<integration_id>",
+    scope="admin",
+    delete=integrations.delete_integration,
+    summary="Delete an integration",
+    tags=["integrations"],
 )
-def delete_integration(integration_id: str) -> Response[None]:
-    integrations.delete_integration(http.caller("admin"), integration_id)
-    return http.json_response(204, None)
-
-
-handler = http.lambda_handler(app)
+handler = lambda_handler(app)

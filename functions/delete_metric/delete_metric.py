@@ -1,16 +1,19 @@
 """DELETE /api/v1/metrics/{metric_id} (admin; the incidents filed from it stay)."""
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from flare import http, metrics
+from flare.catalog import metrics
+from flare.http.entry import lambda_handler
+from flare.http.routes import delete_route
 
-app = http.create_app()
-
-
-@app.delete("/api/v1/metrics/<metric_id>", summary="Delete a metric", status_code=204, tags=["metrics"])
-def delete_metric(metric_id: str) -> Response[None]:
-    metrics.delete_metric(http.caller("admin"), metric_id)
-    return http.json_response(204, None)
-
-
-handler = http.lambda_handler(app)
+app = APIGatewayRestResolver(enable_validation=True)
+delete_route(
+    app,
+    "delete_metric",
+    "/api/v1/metrics/<metric_id>",
+    scope="admin",
+    delete=metrics.delete_metric,
+    summary="Delete a metric",
+    tags=["metrics"],
+)
+handler = lambda_handler(app)

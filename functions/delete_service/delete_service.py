@@ -1,16 +1,19 @@
 """DELETE /api/v1/services/{service_id} (admin; 409 while active incidents affect it)."""
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from flare import http, services
+from flare.catalog import services
+from flare.http.entry import lambda_handler
+from flare.http.routes import delete_route
 
-app = http.create_app()
-
-
-@app.delete("/api/v1/services/<service_id>", summary="Delete a service", status_code=204, tags=["services"])
-def delete_service(service_id: str) -> Response[None]:
-    services.delete_service(http.caller("admin"), service_id)
-    return http.json_response(204, None)
-
-
-handler = http.lambda_handler(app)
+app = APIGatewayRestResolver(enable_validation=True)
+delete_route(
+    app,
+    "delete_service",
+    "/api/v1/services/<service_id>",
+    scope="admin",
+    delete=services.delete_service,
+    summary="Delete a service",
+    tags=["services"],
+)
+handler = lambda_handler(app)

@@ -1,18 +1,21 @@
 """GET /api/v1/incidents/{incident_id}: the incident with its newest messages."""
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from flare import http, incidents
-from flare.models import IncidentOut
-from flare.preconditions import etag
+from flare.http.entry import lambda_handler
+from flare.http.routes import get_route
+from flare.incidents import use_cases as incidents
+from flare.incidents.models import IncidentOut
 
-app = http.create_app()
-
-
-@app.get("/api/v1/incidents/<incident_id>", summary="Get an incident", tags=["incidents"])
-def get_incident(incident_id: str) -> Response[IncidentOut]:
-    incident = incidents.get_incident(http.caller("read:incidents"), incident_id)
-    return http.json_response(200, incident, {"ETag": etag(incident.version)})
-
-
-handler = http.lambda_handler(app)
+app = APIGatewayRestResolver(enable_validation=True)
+get_route(
+    app,
+    "get_incident",
+    "/api/v1/incidents/<incident_id>",
+    scope="read:incidents",
+    read=incidents.get_incident,
+    response=IncidentOut,
+    summary="Get an incident",
+    tags=["incidents"],
+)
+handler = lambda_handler(app)

@@ -1,16 +1,21 @@
 """GET /api/v1/integrations/{integration_id}: its configuration and webhook path, never its secret (admin)."""
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from flare import http, integrations
-from flare.models import IntegrationOut
+from flare.alerting import integrations
+from flare.alerting.models import IntegrationOut
+from flare.http.entry import lambda_handler
+from flare.http.routes import get_route
 
-app = http.create_app()
-
-
-@app.get("/api/v1/integrations/<integration_id>", summary="Get an integration", tags=["integrations"])
-def get_integration(integration_id: str) -> Response[IntegrationOut]:
-    return http.json_response(200, integrations.get_integration(http.caller("admin"), integration_id))
-
-
-handler = http.lambda_handler(app)
+app = APIGatewayRestResolver(enable_validation=True)
+get_route(
+    app,
+    "get_integration",
+    "/api/v1/integrations/<integration_id>",
+    scope="admin",
+    read=integrations.get_integration,
+    response=IntegrationOut,
+    summary="Get an integration",
+    tags=["integrations"],
+)
+handler = lambda_handler(app)

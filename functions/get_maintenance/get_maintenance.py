@@ -1,18 +1,21 @@
 """GET /api/v1/maintenances/{maintenance_id}: the maintenance with its timeline."""
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from flare import http, maintenances
-from flare.models import MaintenanceOut
-from flare.preconditions import etag
+from flare.http.entry import lambda_handler
+from flare.http.routes import get_route
+from flare.maintenances import use_cases as maintenances
+from flare.maintenances.models import MaintenanceOut
 
-app = http.create_app()
-
-
-@app.get("/api/v1/maintenances/<maintenance_id>", summary="Get a maintenance", tags=["maintenances"])
-def get_maintenance(maintenance_id: str) -> Response[MaintenanceOut]:
-    maintenance = maintenances.get_maintenance(http.caller("read:incidents"), maintenance_id)
-    return http.json_response(200, maintenance, {"ETag": etag(maintenance.version)})
-
-
-handler = http.lambda_handler(app)
+app = APIGatewayRestResolver(enable_validation=True)
+get_route(
+    app,
+    "get_maintenance",
+    "/api/v1/maintenances/<maintenance_id>",
+    scope="read:incidents",
+    read=maintenances.get_maintenance,
+    response=MaintenanceOut,
+    summary="Get a maintenance",
+    tags=["maintenances"],
+)
+handler = lambda_handler(app)

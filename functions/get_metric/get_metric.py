@@ -1,18 +1,21 @@
 """GET /api/v1/metrics/{metric_id}."""
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from flare import http, metrics
-from flare.models import MetricOut
-from flare.preconditions import etag
+from flare.catalog import metrics
+from flare.catalog.models import MetricOut
+from flare.http.entry import lambda_handler
+from flare.http.routes import get_route
 
-app = http.create_app()
-
-
-@app.get("/api/v1/metrics/<metric_id>", summary="Get a metric", tags=["metrics"])
-def get_metric(metric_id: str) -> Response[MetricOut]:
-    metric = metrics.get_metric(http.caller("read:incidents"), metric_id)
-    return http.json_response(200, metric, {"ETag": etag(metric.version)})
-
-
-handler = http.lambda_handler(app)
+app = APIGatewayRestResolver(enable_validation=True)
+get_route(
+    app,
+    "get_metric",
+    "/api/v1/metrics/<metric_id>",
+    scope="read:incidents",
+    read=metrics.get_metric,
+    response=MetricOut,
+    summary="Get a metric",
+    tags=["metrics"],
+)
+handler = lambda_handler(app)

@@ -1,18 +1,21 @@
 """GET /api/v1/services/{service_id}: the service with its computed status."""
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from flare import http, services
-from flare.models import ServiceOut
-from flare.preconditions import etag
+from flare.catalog import services
+from flare.catalog.models import ServiceOut
+from flare.http.entry import lambda_handler
+from flare.http.routes import get_route
 
-app = http.create_app()
-
-
-@app.get("/api/v1/services/<service_id>", summary="Get a service", tags=["services"])
-def get_service(service_id: str) -> Response[ServiceOut]:
-    service = services.get_service(http.caller("read:incidents"), service_id)
-    return http.json_response(200, service, {"ETag": etag(service.version)})
-
-
-handler = http.lambda_handler(app)
+app = APIGatewayRestResolver(enable_validation=True)
+get_route(
+    app,
+    "get_service",
+    "/api/v1/services/<service_id>",
+    scope="read:incidents",
+    read=services.get_service,
+    response=ServiceOut,
+    summary="Get a service",
+    tags=["services"],
+)
+handler = lambda_handler(app)

@@ -1,20 +1,21 @@
 """GET /api/v1/api-keys: the organisation's keys, never their secrets (admin)."""
 
-from typing import Annotated
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from aws_lambda_powertools.event_handler import Response
+from flare.access import organisations
+from flare.access.models import ApiKeyList
+from flare.http.entry import lambda_handler
+from flare.http.routes import list_route
 
-from flare import http, organisations
-from flare.models import ApiKeyList
-
-app = http.create_app()
-
-
-@app.get("/api/v1/api-keys", summary="List API keys", tags=["api-keys"])
-def list_api_keys(
-    limit: Annotated[int, http.LIMIT] = 50, cursor: Annotated[str | None, http.CURSOR] = None
-) -> Response[ApiKeyList]:
-    return http.json_response(200, organisations.list_api_keys(http.caller("admin"), limit=limit, after=cursor))
-
-
-handler = http.lambda_handler(app, paginates=True)
+app = APIGatewayRestResolver(enable_validation=True)
+list_route(
+    app,
+    "list_api_keys",
+    "/api/v1/api-keys",
+    scope="admin",
+    page=organisations.list_api_keys,
+    response=ApiKeyList,
+    summary="List API keys",
+    tags=["api-keys"],
+)
+handler = lambda_handler(app, paginates=True)

@@ -2,17 +2,23 @@
 
 from typing import Annotated, Literal
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from flare import http, maintenances
-from flare.models import MaintenanceList, Timestamp
+from flare.access.auth import Caller
+from flare.fields import Timestamp
+from flare.http.entry import lambda_handler
+from flare.http.params import CURSOR, LIMIT, authorized
+from flare.http.responses import json_response
+from flare.maintenances import use_cases as maintenances
+from flare.maintenances.models import MaintenanceList
 
-app = http.create_app()
+app = APIGatewayRestResolver(enable_validation=True)
 
 
 @app.get("/api/v1/maintenances", summary="List maintenances", tags=["maintenances"])
 def list_maintenances(
+    caller: Annotated[Caller, authorized("read:incidents")],
     status: Annotated[
         list[Literal["scheduled", "in_progress", "completed", "cancelled"]] | None,
         Query(description="Repeat to match any of several"),
@@ -20,11 +26,11 @@ def list_maintenances(
     service: Annotated[str | None, Query(description="A service id")] = None,
     starts_after: Annotated[Timestamp | None, Query()] = None,
     starts_before: Annotated[Timestamp | None, Query()] = None,
-    limit: Annotated[int, http.LIMIT] = 50,
-    cursor: Annotated[str | None, http.CURSOR] = None,
+    limit: Annotated[int, LIMIT] = 50,
+    cursor: Annotated[str | None, CURSOR] = None,
 ) -> Response[MaintenanceList]:
     page = maintenances.list_maintenances(
-        http.caller("read:incidents"),
+        caller,
         status=status or [],
         service=service,
         starts_after=starts_after,
@@ -32,7 +38,7 @@ def list_maintenances(
         limit=limit,
         after=cursor,
     )
-    return http.json_response(200, page)
+    return json_response(200, page)
 
 
-handler = http.lambda_handler(app, paginates=True)
+handler = lambda_handler(app, paginates=True)

@@ -2,8 +2,11 @@
 functions and everything else to the path's ANY method, which is this function (template.yaml); without it,
 API Gateway would answer 403 (our 404 gateway response) as if the path did not exist."""
 
-from flare import http
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
 from flare.errors import MethodNotAllowed
+from flare.http.entry import lambda_handler, request_id
+from flare.http.responses import problem
 
 # The methods each path serves; tests/integration/test_method_not_allowed.py holds this to template.yaml.
 ALLOWED: dict[str, tuple[str, ...]] = {
@@ -34,14 +37,14 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "/api/v1/services/{service_id}": ("DELETE", "GET", "PATCH"),
 }
 
-app = http.create_app()
+app = APIGatewayRestResolver(enable_validation=True)
 
 
 @app.not_found  # this resolver has no routes: every request it gets is a method its path does not serve
 def method_not_allowed(_error: Exception):
     event = app.current_event
     allowed = ALLOWED.get(event.resource, ())
-    return http.problem(MethodNotAllowed(event.http_method, event.path, allowed))
+    return problem(MethodNotAllowed(event.http_method, event.path, allowed), request_id(app))
 
 
-handler = http.lambda_handler(app, reads_body=False)
+handler = lambda_handler(app, reads_body=False)

@@ -3,6 +3,9 @@
 Prometheus Alertmanager's webhook (payload version 4; also Grafana's Alertmanager-compatible contact point).
 """
 
-from flare import receivers
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-app, handler = receivers.receiver("alertmanager")
+from flare.alerting import receivers
+
+app = APIGatewayRestResolver(enable_validation=True)
+handler = receivers.receiver(app, "alertmanager")

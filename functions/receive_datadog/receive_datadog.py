@@ -3,6 +3,9 @@
 A Datadog webhook using Flare's recommended payload template (README).
 """
 
-from flare import receivers
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-app, handler = receivers.receiver("datadog")
+from flare.alerting import receivers
+
+app = APIGatewayRestResolver(enable_validation=True)
+handler = receivers.receiver(app, "datadog")

@@ -4,6 +4,9 @@ Grafana alerting's webhook contact point (with X-Grafana-Alerting-Signature veri
 has a signing secret).
 """
 
-from flare import receivers
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-app, handler = receivers.receiver("grafana")
+from flare.alerting import receivers
+
+app = APIGatewayRestResolver(enable_validation=True)
+handler = receivers.receiver(app, "grafana")

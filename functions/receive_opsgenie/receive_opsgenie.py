@@ -3,6 +3,9 @@
 An Opsgenie webhook integration: actions Create and Close, deduplicated on the alert's alias.
 """
 
-from flare import receivers
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-app, handler = receivers.receiver("opsgenie")
+from flare.alerting import receivers
+
+app = APIGatewayRestResolver(enable_validation=True)
+handler = receivers.receiver(app, "opsgenie")

@@ -3,6 +3,9 @@
 PagerDuty Webhooks v3 (X-PagerDuty-Signature verified): incident.triggered and incident.resolved.
 """
 
-from flare import receivers
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-app, handler = receivers.receiver("pagerduty")
+from flare.alerting import receivers
+
+app = APIGatewayRestResolver(enable_validation=True)
+handler = receivers.receiver(app, "pagerduty")

@@ -2,13 +2,16 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Form
 
-from flare import http, slack
-from flare.models import SlackMessage
+from flare.alerting import slack
+from flare.alerting.models import SlackMessage
+from flare.http.entry import lambda_handler
+from flare.http.params import SIGNED_REQUEST, SignedRequest
+from flare.http.responses import json_response
 
-app = http.create_app(strict_query=False)  # Slack's request URL is what the user configured
+app = APIGatewayRestResolver(enable_validation=True)  # Slack's request URL is what the user configured
 
 
 @app.post(
@@ -26,9 +29,10 @@ def receive_slack_command(
     user_id: Annotated[str, Form(description="Who typed the command")] = "",
     text: Annotated[str, Form(description="What followed the command")] = "",
     command: Annotated[str, Form(description="The command, e.g. /incident")] = "/incident",
+    signed: Annotated[SignedRequest, SIGNED_REQUEST] = None,
 ) -> Response[SlackMessage]:
     # The form's fields are read again from the signed bytes: only verified input is acted on.
-    return http.json_response(200, slack.handle_command(http.raw_body(), http.request_headers()))
+    return json_response(200, slack.handle_command(signed.body, signed.headers))
 
 
-handler = http.lambda_handler(app, form=True)
+handler = lambda_handler(app, form=True, strict_query=False)  # Slack's request URL is what the user configured

@@ -6,13 +6,10 @@ invocation as an error (its Errors metric and the template's alarm). Nothing ret
 the next one, a minute later, finds the same due work again.
 """
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from flare import maintenances
-
-logger = Logger(service="flare")
-metrics = Metrics(namespace="Flare", service="flare")
+from flare.maintenances import use_cases as maintenances
+from flare.observability import logger, metrics
 
 MAX_ERROR_CHARS = 300  # of each failure in the exception's message; the log lines carry the whole error
 

@@ -1,26 +1,22 @@
 """PATCH /api/v1/maintenances/{maintenance_id}: edit while scheduled; only the end while in progress."""
 
-from typing import Annotated
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from flare.http.entry import lambda_handler
+from flare.http.routes import update_route
+from flare.maintenances import use_cases as maintenances
+from flare.maintenances.models import MaintenanceOut, UpdateMaintenanceRequest
 
-from flare import http, maintenances
-from flare.models import MaintenanceOut, UpdateMaintenanceRequest
-from flare.preconditions import etag
-
-app = http.create_app()
-
-
-@app.patch("/api/v1/maintenances/<maintenance_id>", summary="Update a maintenance", tags=["maintenances"])
-def update_maintenance(
-    maintenance_id: str,
-    body: Annotated[UpdateMaintenanceRequest, Body()],
-    if_match: Annotated[str | None, http.IF_MATCH] = None,
-) -> Response[MaintenanceOut]:
-    caller = http.caller("write:maintenances")
-    maintenance = maintenances.update_maintenance(caller, maintenance_id, body, if_match=if_match)
-    return http.json_response(200, maintenance, {"ETag": etag(maintenance.version)})
-
-
-handler = http.lambda_handler(app)
+app = APIGatewayRestResolver(enable_validation=True)
+update_route(
+    app,
+    "update_maintenance",
+    "/api/v1/maintenances/<maintenance_id>",
+    scope="write:maintenances",
+    update=maintenances.update_maintenance,
+    request=UpdateMaintenanceRequest,
+    response=MaintenanceOut,
+    summary="Update a maintenance",
+    tags=["maintenances"],
+)
+handler = lambda_handler(app)

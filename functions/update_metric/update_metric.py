@@ -1,25 +1,22 @@
 """PATCH /api/v1/metrics/{metric_id}: rename, move to another service, change its severity (admin)."""
 
-from typing import Annotated
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from flare.catalog import metrics
+from flare.catalog.models import MetricOut, UpdateMetricRequest
+from flare.http.entry import lambda_handler
+from flare.http.routes import update_route
 
-from flare import http, metrics
-from flare.models import MetricOut, UpdateMetricRequest
-from flare.preconditions import etag
-
-app = http.create_app()
-
-
-@app.patch("/api/v1/metrics/<metric_id>", summary="Update a metric", tags=["metrics"])
-def update_metric(
-    metric_id: str,
-    body: Annotated[UpdateMetricRequest, Body()],
-    if_match: Annotated[str | None, http.IF_MATCH] = None,
-) -> Response[MetricOut]:
-    metric = metrics.update_metric(http.caller("admin"), metric_id, body, if_match)
-    return http.json_response(200, metric, {"ETag": etag(metric.version)})
-
-
-handler = http.lambda_handler(app)
+app = APIGatewayRestResolver(enable_validation=True)
+update_route(
+    app,
+    "update_metric",
+    "/api/v1/metrics/<metric_id>",
+    scope="admin",
+    update=metrics.update_metric,
+    request=UpdateMetricRequest,
+    response=MetricOut,
+    summary="Update a metric",
+    tags=["metrics"],
+)
+handler = lambda_handler(app)

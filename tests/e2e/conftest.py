@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from flare.auth import new_key
+from flare.access.auth import new_key
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -30,7 +30,7 @@ import uuid
 
 import pytest
 
-from flare import auth
+from flare.access import auth
 from tests.e2e.conftest import ALL_SCOPES, create_key
 from tests.e2e.openapi_cases import (
     OPERATIONS as ALL_OPERATIONS,

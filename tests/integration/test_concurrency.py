@@ -7,17 +7,21 @@ the current request in class state, so handlers are raced here through the funct
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from flare import http, incidents
-from flare.auth import Caller, effective_scopes
+from flare.access.auth import Caller, effective_scopes
 from flare.errors import PreconditionFailed, Unavailable
-from flare.models import CreateIncidentRequest, CreateMessageRequest, UpdateIncidentRequest
+from flare.http.idempotency import idempotent
+from flare.http.responses import json_response
+from flare.incidents import filing
+from flare.incidents import use_cases as incidents
+from flare.incidents.models import CreateIncidentRequest, CreateMessageRequest, UpdateIncidentRequest
 
 WRITERS = 50
 
 
 def caller_of(org) -> Caller:
-    from flare import auth
+    from flare.access import auth
 
     key_id, _ = auth.split_key(org.api_key)
     return Caller(org_id=org.organisation_id, key_id=key_id, scopes=effective_scopes(["admin", "write:incidents"]))
@@ -37,7 +41,7 @@ def test_duplicate_storm_on_external_id_files_one_incident(org, table):
     caller = caller_of(org)
     request = CreateIncidentRequest(title="Disk full on db-1", source="alertmanager", external_id="db-1-disk")
 
-    results = race(lambda _: incidents.create_incident(caller, request))
+    results = race(lambda _: filing.create_incident(caller, request))
 
     ids = {incident.id for incident, _created in results}
     assert len(ids) == 1
@@ -51,10 +55,10 @@ def test_duplicate_storm_on_idempotency_key_files_one_incident(org, table):
 
     def create(_):
         def action():
-            incident, created = incidents.create_incident(caller, request)
-            return http.json_response(201 if created else 200, incident)
+            incident, created = filing.create_incident(caller, request)
+            return json_response(201 if created else 200, incident)
 
-        return http.idempotent("storm-key-1", caller, "POST /api/v1/incidents", request, action)
+        return idempotent(APIGatewayRestResolver(), "storm-key-1", caller, "POST /api/v1/incidents", request, action)
 
     responses = race(create)
 
@@ -71,7 +75,7 @@ def _id(response) -> str:
 
 def test_concurrent_messages_all_land(org, table):
     caller = caller_of(org)
-    incident, _ = incidents.create_incident(caller, CreateIncidentRequest(title="Latency", publish=True))
+    incident, _ = filing.create_incident(caller, CreateIncidentRequest(title="Latency", publish=True))
 
     race(lambda n: incidents.add_message(caller, incident.id, CreateMessageRequest(type="update", description=f"#{n}")))
 
@@ -82,7 +86,7 @@ def test_concurrent_messages_all_land(org, table):
 
 def test_concurrent_stale_if_match_patches_one_wins(org, table):
     caller = caller_of(org)
-    incident, _ = incidents.create_incident(caller, CreateIncidentRequest(title="Errors"))
+    incident, _ = filing.create_incident(caller, CreateIncidentRequest(title="Errors"))
 
     def patch(n):
         try:
@@ -102,12 +106,12 @@ def test_concurrent_stale_if_match_patches_one_wins(org, table):
 @pytest.mark.parametrize("writers", [20])
 def test_concurrent_resolve_and_reopen_keep_services_consistent(org, table, writers):
     """Half resolve, half reopen, at once: whatever wins last, the service's status matches the incident."""
-    from flare import services
-    from flare.models import CreateServiceRequest
+    from flare.catalog import services
+    from flare.catalog.models import CreateServiceRequest
 
     caller = caller_of(org)
     service = services.create_service(caller, CreateServiceRequest(name="Payments"))
-    incident, _ = incidents.create_incident(
+    incident, _ = filing.create_incident(
         caller,
         CreateIncidentRequest(
             title="Payments failing", severity="critical", publish=True, affected_services=[service.id]

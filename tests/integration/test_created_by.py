@@ -1,7 +1,7 @@
 """Every incident answer says who filed it: the API key (its id and name), the integration whose receiver got
 the alert, or the Slack user (tests/integration/test_slack.py)."""
 
-from flare.models import Incident
+from flare.incidents.models import Incident
 from tests.conftest import invoke
 from tests.integration.test_receivers import AM_FIRING, connect, deliver
 

@@ -7,7 +7,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.retries.standard import ExponentialBackoff
 
-from flare import store
+from flare.store import client as client_store
 from tests.conftest import invoke
 
 THROTTLED = (400, "com.amazonaws.dynamodb.v20120810#ThrottlingException", "Rate of requests exceeds the allowed")
@@ -56,7 +56,7 @@ def faults(table, monkeypatch):
         return 0  # the test asserts the backoff botocore chose; it need not sleep it
 
     monkeypatch.setattr(ExponentialBackoff, "delay_amount", recorded_delay)
-    store.client().meta.events.register_first("before-send.dynamodb", injected)
+    client_store.client().meta.events.register_first("before-send.dynamodb", injected)
     return injected
 
 

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flare import auth, clock
+from flare import clock
+from flare.access import auth
 from tests.conftest import invoke
 
 ID = re.compile(r"^mnt_[0-9A-HJKMNP-TV-Z]{26}$")

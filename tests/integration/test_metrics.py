@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flare import clock, incidents, metrics
+from flare import clock
+from flare.catalog import metrics
+from flare.incidents import use_cases as incidents
 from tests.conftest import invoke
 from tests.integration.test_concurrency import caller_of, race
 

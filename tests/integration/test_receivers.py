@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
-from flare import alerts, store
 from flare import clock as flare_clock
+from flare.alerting import receiving as alerts
+from flare.store import incidents as incidents_store
 from tests.conftest import ROOT, Reply, invoke
 from tests.integration.test_concurrency import WRITERS, caller_of, race
 
@@ -987,7 +988,7 @@ def _all_see_the_resolved_claim_first(monkeypatch) -> None:
     """The storm's worst legitimate interleaving, made certain: every delivery's first attempt to file finds the
     claim still resolved before any of them reopens the incident (without this it happens in some runs only)."""
     barrier, first = threading.Barrier(WRITERS), threading.local()
-    create_incident = store.create_incident
+    create_incident = incidents_store.create_incident
 
     def create_then_wait(*args, **kwargs):
         try:
@@ -997,7 +998,7 @@ def _all_see_the_resolved_claim_first(monkeypatch) -> None:
                 first.done = True
                 barrier.wait(timeout=60)
 
-    monkeypatch.setattr(store, "create_incident", create_then_wait)
+    monkeypatch.setattr(incidents_store, "create_incident", create_then_wait)
 
 
 def test_a_delivery_answers_with_the_incidents_short_reference(org):

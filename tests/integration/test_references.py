@@ -2,8 +2,9 @@
 
 import pytest
 
-from flare import incidents, store
-from flare.models import CreateIncidentRequest
+from flare.incidents import filing
+from flare.incidents.models import CreateIncidentRequest
+from flare.store import incidents as incidents_store
 from tests.conftest import invoke
 from tests.integration.test_concurrency import caller_of, race
 
@@ -90,17 +91,17 @@ def test_a_deleted_incidents_number_is_not_given_again(org):
 def test_a_process_with_a_stale_guess_still_numbers_uniquely(org):
     create(org)
     create(org)
-    store._last_incident_number.clear()  # a fresh Lambda instance knows no number yet
+    incidents_store._last_incident_number.clear()  # a fresh Lambda instance knows no number yet
     assert create(org)["reference"] == "INC-3"
 
 
 def test_concurrent_creates_get_unique_gapless_references(org, monkeypatch):
     caller = caller_of(org)
-    guesses = store._last_incident_number
+    guesses = incidents_store._last_incident_number
 
     def file(index):
         guesses.pop(org.organisation_id, None)  # every writer as stale as a fresh Lambda instance
-        incident, created = incidents.create_incident(caller, CreateIncidentRequest(title=f"Incident {index}"))
+        incident, created = filing.create_incident(caller, CreateIncidentRequest(title=f"Incident {index}"))
         assert created
         return incident.reference
 

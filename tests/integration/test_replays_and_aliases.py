@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from flare.rules.dedupe import dedupe_key_text
+from flare.incidents.dedupe import dedupe_key_text
 from tests.conftest import invoke
 from tests.integration.test_receivers import (
     GRAFANA_SECRET,

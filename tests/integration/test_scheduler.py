@@ -10,9 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flare import clock, maintenances, services, store
+from flare import clock
+from flare.catalog import services
+from flare.catalog.models import CreateServiceRequest
 from flare.errors import Conflict
-from flare.models import CreateMaintenanceRequest, CreateServiceRequest, UpdateMaintenanceRequest
+from flare.maintenances import use_cases as maintenances
+from flare.maintenances.models import CreateMaintenanceRequest, UpdateMaintenanceRequest
+from flare.store import client as client_store
 from tests.conftest import EVENTS, LambdaContext, handler_of
 from tests.integration.test_concurrency import caller_of
 
@@ -509,8 +513,8 @@ def test_reads_grow_with_due_work_not_with_what_is_stored(org, now, monkeypatch)
         schedule(org, title=f"far #{n}", start=far + timedelta(hours=n), end=far + timedelta(hours=n + 1))
     for n in range(10):
         schedule(org, title=f"manual #{n}", auto_start=False)
-    counting = CountingClient(store.client())
-    monkeypatch.setattr(store, "client", lambda: counting)
+    counting = CountingClient(client_store.client())
+    monkeypatch.setattr(client_store, "_client", counting)
 
     report = maintenances.sweep(END + timedelta(days=1))
 

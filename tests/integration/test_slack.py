@@ -11,7 +11,8 @@ from urllib.parse import urlencode
 import pytest
 from slack_sdk.signature import Clock, SignatureVerifier
 
-from flare import clock, store
+from flare import clock
+from flare.store import incidents as incidents_store
 from tests.conftest import EVENTS, ROOT, LambdaContext, Reply, handler_of, invoke
 
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
@@ -191,7 +192,7 @@ def test_declare_files_a_published_incident_in_channel(org, workspace):
     assert [message["created_by"] for message in filed["messages"]] == [f"slack:{USER}"]
     # Who filed it: the Slack user, named as Slack sent the name.
     assert filed["created_by"] == {"type": "slack_user", "id": USER, "name": "alice"}
-    stored, _messages = store.get_incident(org.organisation_id, filed["id"])
+    stored, _messages = incidents_store.get_incident(org.organisation_id, filed["id"])
     assert stored.created_by.id == USER
 
 

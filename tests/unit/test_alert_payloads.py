@@ -8,21 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from flare.rules.alerts import (
-    DATADOG_TEMPLATE,
-    DEFAULT_SEVERITY_MAPPING,
-    METADATA_BUDGET,
-    PARSERS,
-    Alert,
-    PayloadError,
-    map_severity,
-    parse_alertmanager,
-    parse_datadog,
-    parse_grafana,
-    parse_opsgenie,
-    parse_pagerduty,
-)
-from flare.rules.vocabulary import SEVERITIES
+from flare.alerting import senders
+from flare.alerting.senders import SENDERS
+from flare.alerting.senders.alert import METADATA_BUDGET, Alert, PayloadError
+from flare.alerting.senders.reading import map_severity
+from flare.fields import SEVERITIES
 
 VENDORS = Path(__file__).resolve().parents[1] / "fixtures" / "vendors"
 
@@ -38,7 +28,8 @@ DATADOG_DEFAULT = vendor("datadog/default-payload-template.json")
 PAGERDUTY_PRIORITY_UPDATED = vendor("pagerduty/docs-incident.priority_updated.json")
 OPSGENIE_CREATE = vendor("opsgenie/docs-action-Create.json")
 
-AM_MAPPING = DEFAULT_SEVERITY_MAPPING["alertmanager"]
+AM_MAPPING = SENDERS["alertmanager"].default_severity_mapping
+DATADOG_TEMPLATE = senders.datadog.PAYLOAD_TEMPLATE
 DATADOG_RENDERED = {
     **DATADOG_TEMPLATE,
     "alert_id": "1234567",
@@ -55,8 +46,14 @@ DATADOG_RENDERED = {
 }
 
 
+def parsed(kind: str, payload) -> Alert:
+    """`kind`'s parser with its default severity mapping."""
+    sender = SENDERS[kind]
+    return sender.parse(payload, sender.default_severity_mapping)
+
+
 def parse(kind: str, payload) -> Alert:
-    alert = PARSERS[kind](payload, DEFAULT_SEVERITY_MAPPING[kind])
+    alert = parsed(kind, payload)
     assert_well_formed(alert)
     return alert
 
@@ -87,7 +84,7 @@ def assert_well_formed(alert: Alert) -> None:
 
 def payload_error(kind: str, payload) -> PayloadError:
     with pytest.raises(PayloadError) as error:
-        PARSERS[kind](payload, DEFAULT_SEVERITY_MAPPING[kind])
+        parsed(kind, payload)
     return error.value
 
 
@@ -510,7 +507,8 @@ def test_opsgenie_numeric_priority_maps_like_its_p_priority_and_close_resolves_t
         assert parse("opsgenie", opsgenie(priority=priority)).severity == severity, priority
     assert parse("opsgenie", opsgenie(priority=6)).severity is None
     assert parse("opsgenie", opsgenie(priority=True)).severity is None
-    mapping = DEFAULT_SEVERITY_MAPPING["opsgenie"]
+    mapping = SENDERS["opsgenie"].default_severity_mapping
+    parse_opsgenie = senders.opsgenie.parse
     assert parse_opsgenie(opsgenie(priority=3), mapping | {"P3": "major"}).severity == "major"  # as P3 would
     assert parse_opsgenie(opsgenie(priority=3), mapping | {"p3": "major", "3": "critical"}).severity == "critical"
 
@@ -541,8 +539,8 @@ def test_map_severity():
 
 
 def test_an_organisation_override_wins_over_the_default_whatever_its_case():
-    assert parse_alertmanager(AM_FIRING, AM_MAPPING | {"Critical": "major"}).severity == "major"
-    assert parse_alertmanager(AM_FIRING, {"CRITICAL": "major"} | AM_MAPPING).severity == "critical"
+    assert senders.alertmanager.parse(AM_FIRING, AM_MAPPING | {"Critical": "major"}).severity == "major"
+    assert senders.alertmanager.parse(AM_FIRING, {"CRITICAL": "major"} | AM_MAPPING).severity == "critical"
 
 
 # Any JSON at all: an Alert or a PayloadError, nothing else
@@ -607,14 +605,14 @@ def mutated(payload, path, value, delete=False):
 
 def check_outcome(kind, payload):
     try:
-        alert = PARSERS[kind](payload, DEFAULT_SEVERITY_MAPPING[kind])
+        alert = parsed(kind, payload)
     except PayloadError as error:
         assert error.field and error.message
     else:
         assert_well_formed(alert)
 
 
-@pytest.mark.parametrize("kind", list(PARSERS))
+@pytest.mark.parametrize("kind", list(SENDERS))
 def test_any_body_gives_an_alert_or_a_payload_error(kind):
     for body in (None, [], [AM_FIRING], "firing", 3, 2.5, True):
         error = payload_error(kind, body)
@@ -691,7 +689,7 @@ def type_mutations(value):
         yield "its text", str(value), True  # read as the number it spells, where a number is read
 
 
-@pytest.mark.parametrize("kind", list(PARSERS))
+@pytest.mark.parametrize("kind", list(SENDERS))
 def test_fields_read_for_mapping_or_metadata_never_refuse_nor_move_the_key(kind):
     checked = 0
     for payload in TYPE_MUTATED[kind]:
@@ -706,7 +704,7 @@ def test_fields_read_for_mapping_or_metadata_never_refuse_nor_move_the_key(kind)
             for what, value, identical, delete in cases:
                 where = f"{kind} {'.'.join(map(str, path))} as {what}"
                 try:
-                    alert = PARSERS[kind](mutated(payload, path, value, delete), DEFAULT_SEVERITY_MAPPING[kind])
+                    alert = parsed(kind, mutated(payload, path, value, delete))
                 except PayloadError as error:
                     pytest.fail(f"{where}: refused ({error})")
                 assert_well_formed(alert)
@@ -718,22 +716,21 @@ def test_fields_read_for_mapping_or_metadata_never_refuse_nor_move_the_key(kind)
 
 
 def test_parsers_are_registered_by_integration_type():
-    assert {
-        "alertmanager": parse_alertmanager,
-        "grafana": parse_grafana,
-        "datadog": parse_datadog,
-        "pagerduty": parse_pagerduty,
-        "opsgenie": parse_opsgenie,
-    } == PARSERS
-    assert set(DEFAULT_SEVERITY_MAPPING) == set(PARSERS)
-    for mapping in DEFAULT_SEVERITY_MAPPING.values():
-        assert set(mapping.values()) <= set(SEVERITIES)
+    assert {name: sender.parse for name, sender in SENDERS.items()} == {
+        "alertmanager": senders.alertmanager.parse,
+        "grafana": senders.grafana.parse,
+        "datadog": senders.datadog.parse,
+        "pagerduty": senders.pagerduty.parse,
+        "opsgenie": senders.opsgenie.parse,
+    }
+    for sender in SENDERS.values():
+        assert set(sender.default_severity_mapping.values()) <= set(SEVERITIES)
 
 
 def test_alert_parsing_and_signatures_import_nothing_heavy():
     probe = (
-        "import sys, flare.rules.alerts, flare.signatures;"
-        "heavy = [m for m in ('boto3', 'botocore', 'aws_lambda_powertools', 'pydantic', 'flare.http', 'flare.store')"
+        "import sys, flare.alerting.senders, flare.alerting.signatures;"
+        "heavy = [m for m in ('boto3', 'botocore', 'aws_lambda_powertools', 'flare.http', 'flare.store')"
         " if m in sys.modules]; print(heavy); sys.exit(1 if heavy else 0)"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flare.rules.dedupe import FROM_METRIC, NATIVE, DedupePolicy, claim_lapses_at, on_repeat
+from flare.incidents.dedupe import FROM_METRIC, NATIVE, DedupePolicy, claim_lapses_at, on_repeat
 
 T = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

@@ -4,10 +4,24 @@ from datetime import UTC, datetime
 
 import pytest
 
-from flare import auth, cursor, http
+from flare import cursor, settings
+from flare.access import auth
 from flare.errors import BadRequest, PayloadTooLarge, PreconditionFailed, UnsupportedMediaType
+from flare.fields import MAX_BODY_BYTES
+from flare.http.body import check_body
 from flare.ids import is_id, new_id, ulid_bound
 from flare.preconditions import check_if_match
+
+
+@pytest.fixture(autouse=True)
+def cursor_secret(monkeypatch):
+    """Cursors are signed with the function's secret (in the tools' way: CURSOR_SECRET, no AWS)."""
+    monkeypatch.delenv("CURSOR_SECRET_ARN", raising=False)
+    monkeypatch.setenv("CURSOR_SECRET", "unit-test-cursor-secret")
+    settings.forget()
+    cursor.load_secret()
+    yield
+    settings.forget()
 
 
 def test_cursor_round_trips_and_is_bound_to_its_query():
@@ -78,15 +92,15 @@ def _event(body, content_type="application/json"):
         (_event("[" * 50_000 + "]" * 50_000), BadRequest),
         (_event('{"n": ' + "9" * 5000 + "}"), BadRequest),
         (_event("title=x", "application/x-www-form-urlencoded"), UnsupportedMediaType),
-        (_event("x" * (http.MAX_BODY_BYTES + 1)), PayloadTooLarge),
+        (_event("x" * (MAX_BODY_BYTES + 1)), PayloadTooLarge),
     ],
 )
 def test_raw_body_checks(event, error):
-    assert isinstance(http._check_body(event), error)
+    assert isinstance(check_body(event), error)
 
 
 def test_raw_body_checks_pass_json_and_json_variants():
-    assert http._check_body(_event('{"title": "x"}')) is None
-    assert http._check_body(_event('{"title": "x"}', "application/merge-patch+json; charset=utf-8")) is None
-    assert http._check_body(_event('{"title": "x"}', None)) is None
-    assert http._check_body(_event(None)) is None
+    assert check_body(_event('{"title": "x"}')) is None
+    assert check_body(_event('{"title": "x"}', "application/merge-patch+json; charset=utf-8")) is None
+    assert check_body(_event('{"title": "x"}', None)) is None
+    assert check_body(_event(None)) is None

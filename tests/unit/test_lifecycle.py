@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from flare.rules.lifecycle import (
+from flare.incidents.lifecycle import (
     IncidentState,
     apply_message,
     impacts_services,

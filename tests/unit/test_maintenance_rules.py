@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flare.rules import maintenance as rules
-from flare.rules.rollup import impact_change, service_status
+from flare.catalog.rollup import impact_change, service_status
+from flare.maintenances import rules
 
 START = datetime(2030, 1, 1, 0, 0, tzinfo=UTC)
 END = START + timedelta(hours=1)

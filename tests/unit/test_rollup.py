@@ -1,6 +1,6 @@
 import pytest
 
-from flare.rules.rollup import service_status
+from flare.catalog.rollup import service_status
 
 
 @pytest.mark.parametrize(

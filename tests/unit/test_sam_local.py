@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from flare import signatures
+from flare.alerting import signatures
 from flare_local import sam_local
 from flare_local.template import Intrinsic, load_template, resources_of_type
 from tests.conftest import EVENTS, ROOT

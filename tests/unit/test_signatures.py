@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from flare.signatures import (
+from flare.alerting.senders import SENDERS
+from flare.alerting.signatures import (
     GRAFANA_SIGNATURE_HEADER,
     GRAFANA_TIMESTAMP_HEADER,
     MAX_AGE_SECONDS,
@@ -170,3 +171,25 @@ def test_grafana_refuses_stale_future_and_non_numeric_timestamps():
 def test_an_empty_secret_is_a_configuration_error_not_a_pass():
     with pytest.raises(ValueError):
         verify_grafana("", b"{}", grafana_signature(b"{}", secret="x"), None, GRAFANA_NOW)
+
+
+# The senders' checks, as the receivers call them: headers by their lowercased names
+
+
+def test_the_senders_that_sign_verify_their_own_headers():
+    pagerduty, grafana = SENDERS["pagerduty"].verify, SENDERS["grafana"].verify
+    pagerduty(PAGERDUTY["secret"], PAGERDUTY_BODY, {"x-pagerduty-signature": PAGERDUTY["valid_signature"]}, 0.0)
+    assert refused(pagerduty, PAGERDUTY["secret"], PAGERDUTY_BODY, {}, 0.0) == "X-PagerDuty-Signature header is missing"
+    timestamp = str(int(GRAFANA_NOW) - 30)
+    signed = {
+        "x-grafana-alerting-signature": grafana_signature(timestamp.encode() + b":" + GRAFANA_BODY),
+        "x-grafana-alerting-timestamp": timestamp,
+    }
+    grafana(GRAFANA_SECRET, GRAFANA_BODY, signed, GRAFANA_NOW)
+    assert refused(grafana, GRAFANA_SECRET, GRAFANA_BODY, signed, GRAFANA_NOW + MAX_AGE_SECONDS) == (
+        "timestamp is older than 5 minutes"
+    )
+    grafana(GRAFANA_SECRET, GRAFANA_BODY, {"x-grafana-alerting-signature": grafana_signature(GRAFANA_BODY)}, 0.0)
+    # A signature over a timestamp identifies the delivery (a replay within its 5 minutes is not acted on again).
+    assert SENDERS["grafana"].header_delivery_id(signed) == signed["x-grafana-alerting-signature"]
+    assert SENDERS["grafana"].header_delivery_id({"x-grafana-alerting-signature": "abc"}) is None

@@ -1,8 +1,8 @@
-"""`/incident …` text as Slack sends it, parsed into a command or a mistake to explain (flare.rules.slash_commands)."""
+"""`/incident …` text as Slack sends it, parsed into a command or a mistake to explain (alerting.slash_commands)."""
 
 import pytest
 
-from flare.rules.slash_commands import (
+from flare.alerting.slash_commands import (
     MAX_TITLE,
     USAGE,
     Declare,

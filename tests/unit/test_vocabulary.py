@@ -1,6 +1,6 @@
 import pytest
 
-from flare.rules.vocabulary import SEVERITY_HELP, parse_message_type, parse_severity, parse_status
+from flare.fields import SEVERITY_HELP, parse_message_type, parse_severity, parse_status
 
 
 @pytest.mark.parametrize(

@@ -99,7 +99,7 @@ class Context:
         """A fresh table from template.yaml on the embedded DynamoDB, in place of the last one (moto copies a
         whole table for every item of a transaction, so small tables keep it quick); the store (and every
         function in this process) points at it from now on."""
-        from flare import store
+        from flare.store import client as client_store
 
         server = self.dynamodb()
         self._drop_table()
@@ -107,7 +107,7 @@ class Context:
         create_table_from_template(server.client(), name, DEFAULT_TEMPLATE)
         self._table = name
         self._restore.append(patch_environ(lambda_environment(name, server.endpoint_url, self.cursor_secret_arn())))
-        store.reset_client()
+        client_store.reset_client()
         return name
 
     def cursor_secret_arn(self) -> str:
@@ -122,7 +122,7 @@ class Context:
     @staticmethod
     def new_org(name: str = "bench") -> Any:
         """A new organisation and its first (all-scopes) key: an `organisations.CreatedOrganisation`."""
-        from flare.organisations import create_organisation
+        from flare.access.organisations import create_organisation
 
         return create_organisation(name)
 

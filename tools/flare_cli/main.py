@@ -47,7 +47,7 @@ def _org_create(args: argparse.Namespace) -> int:
 
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from flare.organisations import create_organisation
+    from flare.access.organisations import create_organisation
 
     try:
         created = create_organisation(args.name)

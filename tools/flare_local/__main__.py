@@ -71,7 +71,7 @@ def _dev_api_key_problem(pinned: str | None) -> str | None:
     """Why FLARE_DEV_API_KEY cannot be the demo key, in one line; None when it is unset or well-formed."""
     if not pinned:
         return None
-    from flare.auth import split_key
+    from flare.access.auth import split_key
 
     try:
         split_key(pinned)

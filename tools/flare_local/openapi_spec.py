@@ -7,7 +7,6 @@ python -m flare_local.openapi_spec --check    # exit 1 when docs/openapi.json is
 import argparse
 import json
 import os
-import re
 import sys
 import warnings
 from pathlib import Path
@@ -36,11 +35,8 @@ def build() -> dict:
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a handler that fails to load must fail the build, not vanish
-        # Each HTTP function builds its resolver `app` with flare.http.create_app() (or receivers.receiver()),
-        # which Powertools' AST discovery does not recognise, so the handler files are added one by one.
-        for handler in sorted((ROOT / "functions").glob("*/*.py")):
-            if re.search(r"^app\b.*= ", handler.read_text(), re.MULTILINE):
-                merge.add_file(handler, resolver_name="app")
+        # Every HTTP function's file assigns its resolver, `app = APIGatewayRestResolver(...)`: discovered.
+        merge.discover(ROOT / "functions", pattern="*.py", recursive=True, project_root=ROOT)
         spec = json.loads(merge.get_openapi_json_schema())
     return _with_public_routes(_with_problem_responses(spec))
 

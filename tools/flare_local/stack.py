@@ -101,11 +101,13 @@ class LocalStack:
 
     def _seed_demo_organisation(self) -> None:
         try:
-            from flare.organisations import create_organisation
+            from flare.access.organisations import create_organisation
         except ModuleNotFoundError as error:
-            if error.name not in ("flare.organisations", "flare"):
+            if error.name not in ("flare.access.organisations", "flare"):
                 raise
-            raise RuntimeError("flare.organisations is not written yet: start the stack with seed=False") from error
+            raise RuntimeError(
+                "flare.access.organisations is not written yet: start the stack with seed=False"
+            ) from error
         self.organisation = create_organisation(DEMO_ORGANISATION, api_key=self._pinned_api_key)
         self.api_key = self.organisation.api_key
 
@@ -113,7 +115,7 @@ class LocalStack:
 def _forget_cached_dynamodb_client() -> None:
     """The domain layer keeps one client per process; an earlier stack's would point at a stopped server."""
     try:
-        from flare.store import reset_client
+        from flare.store.client import reset_client
     except ModuleNotFoundError:
         return
     reset_client()

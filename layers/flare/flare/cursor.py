@@ -4,10 +4,10 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 from collections.abc import Callable
 from typing import Any
 
+from flare import settings
 from flare.errors import BadRequest
 
 _secret_value: bytes | None = None
@@ -22,15 +22,16 @@ def load_secret() -> None:
     moto's Secrets Manager the same way). Tools that load handlers without any AWS (the OpenAPI build) may give
     a value as CURSOR_SECRET, which the template never declares. There is no default."""
     global _secret_value
-    arn = os.environ.get("CURSOR_SECRET_ARN")
+    configured = settings.settings()
+    arn = configured.cursor_secret_arn
     if arn:
         import boto3
         from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
-        secrets = boto3.client("secretsmanager", endpoint_url=os.environ.get("LOCAL_AWS_ENDPOINT_URL") or None)
+        secrets = boto3.client("secretsmanager", endpoint_url=configured.aws_endpoint_url)
         value = SecretsProvider(boto3_client=secrets).get(arn)
     else:
-        value = os.environ.get("CURSOR_SECRET")
+        value = configured.cursor_secret
     if not value:
         raise RuntimeError("no cursor secret: set CURSOR_SECRET_ARN (a Secrets Manager secret) or CURSOR_SECRET")
     _secret_value = value.encode() if isinstance(value, str) else bytes(value)

@@ -20,10 +20,12 @@ FILTERED_REPETITIONS = 3
 
 
 def _incident_items(org_id: str, count: int) -> list[dict[str, Any]]:
-    """`count` published incidents in the store's own item format (`store._incident_item`), one second apart."""
-    from flare import store
+    """`count` published incidents in the store's own item format (`store.incidents.incident_item`), one second
+    apart."""
     from flare.ids import new_id
-    from flare.models import Incident
+    from flare.incidents.models import Incident
+    from flare.store import codec as codec_store
+    from flare.store import incidents as incidents_store
 
     items = []
     for index in range(count):
@@ -44,16 +46,16 @@ def _incident_items(org_id: str, count: int) -> list[dict[str, Any]]:
             started_at=at,
             published_at=at,
         )
-        items.append(store._to_item(store._incident_item(incident)))
+        items.append(codec_store.to_item(incidents_store.incident_item(incident)))
     return items
 
 
 def seed(org_id: str, count: int, *, deadline: float | None = None) -> int:
     """Write `count` incidents straight to the table with BatchWriteItem (not through the API: fast). Stops at
     `deadline` (perf_counter) and returns how many it wrote."""
-    from flare import store
+    from flare.store import client as client_store
 
-    client, table = store.client(), store.table_name()
+    client, table = client_store.client(), client_store.table_name()
     items = _incident_items(org_id, count)
     written = 0
     for start in range(0, len(items), BATCH):
@@ -127,14 +129,14 @@ def list_scaling(context: Context) -> Section:
             f"{f'≤ {GOAL}' if is_goal else ''} | {'' if met is None else 'yes' if met else '**no**'} |"
         )
         if is_goal:
-            why = () if met else ("The page reads more as the table grows: check `store.query_collection`'s Limit.",)
+            why = () if met else ("The page reads more as the table grows: check `query_collection`'s Limit.",)
             verdicts.append(
                 Verdict(f"items read, {stored:,} stored ÷ {SMALL:,} stored", f"{ratio:.2f}", f"≤ {GOAL}", met, why)
             )
 
     body = f"""\
 Two organisations in one table: {SMALL:,} incidents in one, {stored:,} in the other.{scaled} They are
-written straight to the table in the store's own item format (`store._incident_item`, BatchWriteItem of
+written straight to the table in the store's own item format (`incidents_store.incident_item`, BatchWriteItem of
 {BATCH}), not through the API: seeding took {small_seconds:.1f} s for {SMALL:,} and {seed_seconds:.1f} s for
 {stored:,} on moto. Then `GET /incidents` runs through its handler; items read = the `ScannedCount` of the
 function's Queries (counted by the same hook as the round trips), median of {context.repetitions} repetitions
@@ -146,7 +148,7 @@ function's Queries (counted by the same hook as the round trips), median of {con
 
 A page is one Query on GSI1 with `Limit` = page size + 1 (the extra item tells whether a next page exists), so
 it reads the same {PAGE + 1} items whatever the table holds. A filter is applied after reading: a selective
-one reads on, up to 1,000 items per request (`store.query_collection`'s `max_items_read`), and then answers a
+one reads on, up to 1,000 items per request (`query_collection`'s `max_items_read`), and then answers a
 short page with a `next_cursor`; that cap, not the table, bounds its cost too. (moto itself walks the whole
 table for a GSI Query, so wall time on moto grows with the table; DynamoDB reads only the key range.)
 """

@@ -11,7 +11,7 @@ from flare_bench.round_trips import AUTHORIZER, SCENARIOS, Scenario, Trips, coun
 SERVICES = (
     "**The services' statuses in the answer** (the BatchGetItem). The answer carries each affected service's "
     "name and live status, which live on the service items (their `impacts`), not on the incident: "
-    "`incidents._view` → `_summaries` → `store.get_services` reads them with one BatchGetItem for the whole "
+    "`incidents._view` → `_summaries` → `services_store.get_services` reads them with one BatchGetItem for the whole "
     "answer (per 100 services). A Query reads one partition and a transaction returns no item on success, so "
     "neither the read nor the write can bring them along. 1 round trip would take answering "
     "without them (clients GET /services/{id}), or keeping them on the incident item, which every change of any "
@@ -22,13 +22,13 @@ READ_MODIFY_WRITE = (
     "incident's version for the write's condition, its affected services (their impacts are set or removed in "
     "the same transaction) and its dedupe claim (released on resolve); and the answer is the whole incident "
     "with its newest messages. 1 round trip would take a blind conditional transaction like "
-    "`store.append_message`, possible only for a change that touches neither services nor the dedupe claim "
+    "`incidents_store.append_message`, possible only for a change that touches neither services nor the dedupe claim "
     "(e.g. a PATCH of title, description, tags or metadata without `If-Match`), and an answer without the "
     "messages (an UpdateItem can return the incident item, not its messages)."
 )
 WASTED_VIEW = (
     "**A wasted BatchGetItem** (easy to save). `incidents.add_message` goes through `incidents._change`, which "
-    "builds the whole incident view (`_view` → `store.get_services`) although this endpoint answers with the "
+    "builds the whole incident view (`_view` → `services_store.get_services`) although this endpoint answers with the "
     "message only. Not building the view there (product code: a flag on `_change`, or a variant that returns "
     "the written incident) saves a round trip whenever the incident affects services."
 )
@@ -41,7 +41,7 @@ COUNTED_REPEAT = (
 )
 REOPEN = (
     "**Reopening tries the blind append first** (TransactWriteItems, then Query and TransactWriteItems). A status "
-    "message is first one conditional transaction (`store.append_message`, the incident must be unresolved); "
+    "message is first one conditional transaction (`incidents_store.append_message`, the incident must be unresolved); "
     "on a resolved incident the condition fails and the read-modify-write path reopens it. Reopening is rare; "
     "reading first would cost the common case its single round trip."
 )
@@ -118,7 +118,7 @@ def round_trips_per_request(context: Context) -> Section:
         missing += f"\n\nNot requests, so not counted here: {', '.join(scheduled)} (run on a schedule)."
     body = f"""\
 Every DynamoDB API call the store's client makes during one request, counted with botocore's event hooks
-(`flare_bench/round_trips.py`: `provide-client-params` / `after-call` on `flare.store.client().meta.events`;
+(`flare_bench/round_trips.py`: `provide-client-params` / `after-call` on `flare.client_store.client().meta.events`;
 botocore's own retries would not add to the count) on the embedded DynamoDB (moto). Each request runs as API
 Gateway runs it, authorizer first, on its `events/` sample event (`tests.conftest.invoke`); what it needs is
 prepared through the API beforehand, not counted. {context.repetitions} repetitions, each request in a fresh

@@ -18,9 +18,10 @@ NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 
 def _maintenance_items(org_id: str, count: int, *, start: datetime, label: str) -> list[dict[str, Any]]:
     """`count` scheduled, auto-starting maintenances in the store's own item format, a minute apart."""
-    from flare import store
     from flare.ids import new_id
-    from flare.models import Maintenance
+    from flare.maintenances.models import Maintenance
+    from flare.store import codec as codec_store
+    from flare.store import maintenances as maintenances_store
 
     items = []
     for index in range(count):
@@ -39,14 +40,14 @@ def _maintenance_items(org_id: str, count: int, *, start: datetime, label: str) 
             created_at=NOW - timedelta(days=1),
             updated_at=NOW - timedelta(days=1),
         )
-        items.append(store._to_item(store._maintenance_item(maintenance, begins)))
+        items.append(codec_store.to_item(maintenances_store.maintenance_item(maintenance, begins)))
     return items
 
 
 def _write(items: list[dict[str, Any]]) -> None:
-    from flare import store
+    from flare.store import client as client_store
 
-    client, table = store.client(), store.table_name()
+    client, table = client_store.client(), client_store.table_name()
     for start in range(0, len(items), BATCH):
         pending = [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH]]
         while pending:
@@ -60,7 +61,7 @@ def _write(items: list[dict[str, Any]]) -> None:
     order=50,
 )
 def scheduler_reads(context: Context) -> Section:
-    from flare import maintenances
+    from flare.maintenances import use_cases as maintenances
 
     context.new_table()
     org = context.new_org("maintenances")
@@ -83,7 +84,9 @@ def scheduler_reads(context: Context) -> Section:
             ratios.append(read / DUE)
     ratio = statistics.median(ratios)
     met = ratio <= GOAL
-    why = () if met else ("The sweep reads more than the due maintenances: check `store.due_maintenances`.",)
+    why = (
+        () if met else ("The sweep reads more than the due maintenances: check `store.maintenances.due_maintenances`.",)
+    )
     row = (
         f"| {STORED:,} + earlier | {DUE} | {statistics.median(reads):g} | {statistics.median(transitions):g} | "
         f"**{ratio:.2f}** | ≤ {GOAL:g} | {'yes' if met else '**no**'} |"

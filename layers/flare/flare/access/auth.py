@@ -10,10 +10,10 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from flare import store
 from flare.errors import Forbidden, Unauthorized
+from flare.fields import DEFAULT_RATE_LIMIT_PER_MINUTE, Actor
 from flare.ids import is_id, new_id
-from flare.models import DEFAULT_RATE_LIMIT_PER_MINUTE, Actor
+from flare.store import access as store
 
 SCOPES = ("read:incidents", "write:incidents", "write:maintenances", "admin")
 # A scope also grants these (each write scope, and admin, can read what it writes).

@@ -2,11 +2,14 @@
 
 from dataclasses import dataclass
 
-from flare import auth, clock, cursor, store
-from flare.auth import Caller
+from flare import clock, cursor
+from flare.access import auth
+from flare.access.auth import Caller
+from flare.access.models import ApiKey, ApiKeyList, ApiKeyOut, CreateApiKeyRequest, NewApiKeyOut, Organisation
 from flare.errors import NotFound
 from flare.ids import is_id, new_id
-from flare.models import ApiKey, ApiKeyList, ApiKeyOut, CreateApiKeyRequest, NewApiKeyOut, Organisation
+from flare.store import access as store
+from flare.store.queries import query_collection
 
 # The first key of an organisation can do everything.
 BOOTSTRAP_SCOPES = ["admin", "write:incidents", "write:maintenances", "read:incidents"]
@@ -64,7 +67,7 @@ def list_api_keys(caller: Caller, *, limit: int, after: str | None) -> ApiKeyLis
     items, next_cursor = cursor.paged(
         cursor.fingerprint(org=caller.org_id, list="api_keys"),
         after,
-        lambda start: store.query_collection(caller.org_id, "KEYS", limit=limit, start=start),
+        lambda start: query_collection(caller.org_id, "KEYS", limit=limit, start=start),
     )
     return ApiKeyList(api_keys=[_out(ApiKey.model_validate(item)) for item in items], next_cursor=next_cursor)
 

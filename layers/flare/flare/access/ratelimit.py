@@ -7,8 +7,9 @@ what lets every answer carry exact RateLimit-* headers and lets the local stack 
 
 from dataclasses import dataclass
 
-from flare import clock, store
+from flare import clock
 from flare.errors import RateLimited
+from flare.store import access as store
 
 WINDOW_SECONDS = 60
 

@@ -1,16 +1,20 @@
 """Integrations: how an organisation's alerting tools reach Flare, one per sender and configuration."""
 
-from flare import clock, cursor, services, store
-from flare.auth import Caller
-from flare.errors import Conflict, NotFound
-from flare.ids import is_id, new_id
-from flare.models import (
+from flare import clock, cursor
+from flare.access.auth import Caller
+from flare.alerting.models import (
     CreateIntegrationRequest,
     Integration,
     IntegrationList,
     IntegrationOut,
     NewIntegrationOut,
 )
+from flare.catalog import services
+from flare.errors import Conflict, NotFound
+from flare.ids import is_id, new_id
+from flare.store import integrations as store
+from flare.store.errors import ServiceMissing, TeamTaken
+from flare.store.queries import query_collection
 
 SLACK_COMMANDS_PATH = "/api/v1/integrations/slack/commands"
 
@@ -43,9 +47,9 @@ def create_integration(caller: Caller, request: CreateIntegrationRequest) -> New
     )
     try:
         store.create_integration(integration)
-    except store.ServiceMissing as missing:
+    except ServiceMissing as missing:
         raise services.missing(missing.service_id, "default_services") from None
-    except store.TeamTaken:
+    except TeamTaken:
         raise Conflict(
             f"Slack workspace {integration.team_id} is connected already; delete that integration first"
         ) from None
@@ -68,7 +72,7 @@ def list_integrations(caller: Caller, *, limit: int, after: str | None) -> Integ
     items, next_cursor = cursor.paged(
         cursor.fingerprint(org=caller.org_id, list="integrations"),
         after,
-        lambda start: store.query_collection(caller.org_id, "INTEGRATIONS", limit=limit, start=start),
+        lambda start: query_collection(caller.org_id, "INTEGRATIONS", limit=limit, start=start),
     )
     found = [integration_out(Integration.model_validate(item)) for item in items]
     return IntegrationList(integrations=found, next_cursor=next_cursor)

@@ -1,7 +1,8 @@
-"""The alert receivers' routes: one Lambda per sender, all the same but for the sender (flare.alerts does the
-work). A receiver's module is:
+"""The alert receivers' routes: one Lambda per sender, all the same but for the sender
+(flare.alerting.receiving does the work). A receiver's module is:
 
-    app, handler = receivers.receiver("alertmanager")
+    app = APIGatewayRestResolver(enable_validation=True)
+    handler = receivers.receiver(app, "alertmanager")
 """
 
 from collections.abc import Callable
@@ -10,8 +11,13 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from flare import alerts, http
-from flare.models import AlertReceived
+from flare.access.auth import Caller
+from flare.alerting import receiving as alerts
+from flare.alerting import senders
+from flare.alerting.models import AlertReceived
+from flare.http.entry import lambda_handler
+from flare.http.params import SIGNED_REQUEST, SignedRequest, authorized
+from flare.http.responses import json_response
 
 DESCRIPTION = (
     "201 when the delivery opened an incident; 200 when it was absorbed by the incident its dedupe key points at "
@@ -25,24 +31,27 @@ RESPONSES = {
 }
 
 
-def receiver(kind: str) -> tuple[APIGatewayRestResolver, Callable[[dict, Any], dict]]:
-    """The resolver and Lambda handler of `kind`'s receiver, `POST /api/v1/integrations/<kind>/{integration_id}`."""
-    app = http.create_app(strict_query=False)  # a sender may add its own query to the URL it is given
+def receiver(app: APIGatewayRestResolver, kind: str) -> Callable[[dict, Any], dict]:
+    """The Lambda handler of `kind`'s receiver, `POST /api/v1/integrations/<kind>/{integration_id}`, on `app`."""
 
     @app.post(
         f"/api/v1/integrations/{kind}/<integration_id>",
-        summary=f"Receive a delivery from {alerts.SENDERS[kind]}",
+        summary=f"Receive a delivery from {senders.SENDERS[kind].title}",
         description=DESCRIPTION,
         responses=RESPONSES,
         tags=["receivers"],
         operation_id=f"receive_{kind}",
     )
-    def receive(integration_id: str, body: Annotated[dict[str, Any], Body()]) -> Response[AlertReceived]:
+    def receive(
+        integration_id: str,
+        body: Annotated[dict[str, Any], Body()],
+        caller: Annotated[Caller, authorized("write:incidents")],
+        signed: Annotated[SignedRequest, SIGNED_REQUEST],
+    ) -> Response[AlertReceived]:
         # `body` is validated as a JSON object; the sender's payload is read from the exact bytes it signed.
-        caller = http.caller("write:incidents")
-        received = alerts.receive(caller, kind, integration_id, http.raw_body(), http.request_headers())
+        received = alerts.receive(caller, kind, integration_id, signed.body, signed.headers)
         created = received.outcome == "created"
         headers = {"Location": f"/api/v1/incidents/{received.incident_id}"} if created else {}
-        return http.json_response(201 if created else 200, received, headers)
+        return json_response(201 if created else 200, received, headers)
 
-    return app, http.lambda_handler(app)
+    return lambda_handler(app, strict_query=False)  # a sender may add its own query to the URL it is given

@@ -1,4 +1,5 @@
-"""Alert receivers: a delivery from an alerting tool becomes one correct incident (rules.dedupe, rules.alerts).
+"""Alert receivers: a delivery from an alerting tool becomes one correct incident (incidents.dedupe; the sender's
+module in alerting.senders reads its body and checks its signature).
 
 Senders retry on 5xx and repeat on 4xx, so a well-formed delivery is never refused: whatever it says is
 created, absorbed, reopened, resolved or (with the reason) ignored. Only bad credentials, a bad signature or a
@@ -10,40 +11,41 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from flare import clock, incidents, signatures, store
-from flare.auth import Caller
+from flare import clock
+from flare.access.auth import Caller
+from flare.alerting import senders
+from flare.alerting.models import AlertReceived, Integration
+from flare.alerting.senders.alert import Alert, PayloadError, dedupe_key
+from flare.alerting.signatures import SignatureError
 from flare.errors import NotFound, Unauthorized, ValidationFailed
+from flare.fields import Actor, incident_reference
 from flare.ids import is_id
-from flare.models import Actor, AlertReceived, Incident, Integration, Message
-from flare.rules.alerts import DEFAULT_SEVERITY_MAPPING, PARSERS, Alert, PayloadError, dedupe_key
-from flare.rules.dedupe import DedupePolicy
-from flare.rules.vocabulary import incident_reference
-
-SENDERS = {
-    "alertmanager": "Alertmanager",
-    "grafana": "Grafana",
-    "datadog": "Datadog",
-    "pagerduty": "PagerDuty",
-    "opsgenie": "Opsgenie",
-}
+from flare.incidents import filing
+from flare.incidents import use_cases as incidents
+from flare.incidents.dedupe import DedupePolicy
+from flare.incidents.models import Incident, Message
+from flare.store import deliveries as deliveries_store
+from flare.store import integrations as store
+from flare.store.errors import ServiceMissing
 
 
 def receive(caller: Caller, kind: str, integration_id: str, body: bytes, headers: Mapping[str, str]) -> AlertReceived:
     """Take one delivery from `kind`'s sender for the integration `integration_id`. A repeat costs two round
     trips (read everything, count it), a new alert two (read everything, file it)."""
     payload = json.loads(body)
+    sender = senders.SENDERS[kind]
 
     def parse(mapping: dict[str, str]) -> Alert:
         # Keys are scoped to the integration: two Alertmanagers with one config (prod, staging) stay apart.
-        alert = PARSERS[kind](payload, mapping)
+        alert = sender.parse(payload, mapping)
         return replace(alert, dedupe_key=dedupe_key(integration_id, alert.dedupe_key))
 
     try:
-        alert, malformed = parse(DEFAULT_SEVERITY_MAPPING[kind]), None
+        alert, malformed = parse(sender.default_severity_mapping), None
     except PayloadError as error:
         alert, malformed = None, error
     lowered = {name.lower(): value for name, value in headers.items()}
-    delivery_id = _delivery_id(kind, alert, lowered)
+    delivery_id = _delivery_id(sender, alert, lowered)
     now = clock.now()
     context = (
         store.alert_context(
@@ -61,11 +63,11 @@ def receive(caller: Caller, kind: str, integration_id: str, body: bytes, headers
     integration = context.integration
     if integration is None or integration.type != kind:
         raise NotFound(f"no {kind} integration {integration_id}")
-    _verify(integration, body, lowered)
+    _verify(sender, integration, body, lowered)
     if malformed:
         raise ValidationFailed.of(malformed.field, malformed.message)
     if integration.severity_mapping:  # the organisation's own mapping over the type's defaults
-        alert = parse(DEFAULT_SEVERITY_MAPPING[kind] | integration.severity_mapping)
+        alert = parse(sender.default_severity_mapping | integration.severity_mapping)
     if alert.action == "ignore":
         return AlertReceived(outcome="ignored", incident_id=None, occurrences=None, detail=alert.note)
     if context.delivered_before:
@@ -75,7 +77,7 @@ def receive(caller: Caller, kind: str, integration_id: str, body: bytes, headers
     if delivery_id and integration.signing_secret and received.outcome != "ignored":
         # Recorded once acted on, so that a sender's retry after a failure still acts. Only for signed senders:
         # an unsigned delivery's id proves nothing and would let anyone holding the key block a later one.
-        store.record_delivery(caller.org_id, integration.id, delivery_id, expires_at=now + DELIVERY_MEMORY)
+        deliveries_store.record_delivery(caller.org_id, integration.id, delivery_id, expires_at=now + DELIVERY_MEMORY)
     return received
 
 
@@ -84,39 +86,28 @@ def receive(caller: Caller, kind: str, integration_id: str, body: bytes, headers
 DELIVERY_MEMORY = timedelta(days=7)
 
 
-def _delivery_id(kind: str, alert: Alert | None, headers: Mapping[str, str]) -> str | None:
-    """What identifies this very delivery: the sender's event id (PagerDuty), else a signature that covers a
-    timestamp (Grafana's, valid 5 minutes: the same signature again is the same request again)."""
+def _delivery_id(sender: senders.Sender, alert: Alert | None, headers: Mapping[str, str]) -> str | None:
+    """What identifies this very delivery: the sender's event id (PagerDuty), else what its headers make
+    unrepeatable (Grafana's signature over a timestamp)."""
     if alert is not None and alert.delivery_id:
         return alert.delivery_id
-    if kind == "grafana" and headers.get(signatures.GRAFANA_TIMESTAMP_HEADER.lower()):
-        return headers.get(signatures.GRAFANA_SIGNATURE_HEADER.lower())
-    return None
+    return sender.header_delivery_id(headers) if sender.header_delivery_id else None
 
 
-def _verify(integration: Integration, body: bytes, headers: Mapping[str, str]) -> None:
+def _verify(sender: senders.Sender, integration: Integration, body: bytes, headers: Mapping[str, str]) -> None:
     """Where the sender signs and the integration has its secret, the signature must match (401 otherwise)."""
     secret = integration.signing_secret
-    if secret is None:
+    if secret is None or sender.verify is None:
         return
     try:
-        if integration.type == "pagerduty":
-            signatures.verify_pagerduty(secret, body, headers.get(signatures.PAGERDUTY_SIGNATURE_HEADER.lower()))
-        elif integration.type == "grafana":
-            signatures.verify_grafana(
-                secret,
-                body,
-                headers.get(signatures.GRAFANA_SIGNATURE_HEADER.lower()),
-                headers.get(signatures.GRAFANA_TIMESTAMP_HEADER.lower()),
-                clock.now().timestamp(),
-            )
-    except signatures.SignatureError as error:
-        raise Unauthorized(f"{SENDERS[integration.type]} signature rejected: {error}") from None
+        sender.verify(secret, body, headers, clock.now().timestamp())
+    except SignatureError as error:
+        raise Unauthorized(f"{sender.title} signature rejected: {error}") from None
 
 
 def _fire(caller: Caller, context: store.AlertContext, alert: Alert) -> AlertReceived:
     integration = context.integration
-    if absorbed := incidents.absorb_claimed(caller, context.claim):  # the common case: a repeat
+    if absorbed := filing.absorb_claimed(caller, context.claim):  # the common case: a repeat
         return _received(absorbed, integration)
     by_name = context.service_ids
     services = list(dict.fromkeys(by_name.values())) or list(integration.default_services)
@@ -130,7 +121,7 @@ def _fire(caller: Caller, context: store.AlertContext, alert: Alert) -> AlertRec
     filer = replace(caller, actor=Actor(type="integration", id=integration.id, name=integration.name))
 
     def draft(now: datetime) -> tuple[Incident, list[Message]]:
-        incident = incidents.new_incident(
+        incident = filing.new_incident(
             filer,
             now,
             title=alert.title,
@@ -147,15 +138,15 @@ def _fire(caller: Caller, context: store.AlertContext, alert: Alert) -> AlertRec
 
     while True:
         try:
-            return _received(incidents.file_incident(caller, draft, reopen_note=alert.note), integration)
-        except store.ServiceMissing as missing:
+            return _received(filing.file_incident(caller, draft, reopen_note=alert.note), integration)
+        except ServiceMissing as missing:
             if missing.service_id not in services:
                 raise
             # Deleted since it was looked up (or a default since removed): file without it, never refuse.
             services.remove(missing.service_id)
 
 
-def _received(filed: "incidents.Filed", integration: Integration) -> AlertReceived:
+def _received(filed: "filing.Filed", integration: Integration) -> AlertReceived:
     incident = filed.incident
     detail = {
         "created": f"opened {incident.id}",
@@ -173,10 +164,10 @@ def _received(filed: "incidents.Filed", integration: Integration) -> AlertReceiv
 
 def _resolve(caller: Caller, context: store.AlertContext, alert: Alert) -> AlertReceived:
     claim = context.claim
-    if claim is None or claim.get("resolved"):
+    if claim is None or claim.resolved:
         return _nothing_open(alert)
     try:
-        incident, _messages = incidents.resolve(caller, claim["incident_id"], alert.note)
+        incident, _messages = incidents.resolve(caller, claim.incident_id, alert.note)
     except NotFound:  # deleted meanwhile
         return _nothing_open(alert)
     return AlertReceived(

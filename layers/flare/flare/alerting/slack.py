@@ -13,19 +13,19 @@ from urllib.parse import parse_qs
 
 from pydantic import ValidationError
 
-from flare import clock, incidents, signatures, store
-from flare.auth import Caller, effective_scopes
+from flare import clock
+from flare.access.auth import Caller, effective_scopes
+from flare.alerting import signatures, slash_commands
+from flare.alerting.models import SlackMessage
+from flare.alerting.slash_commands import Declare, Help, Mistake, Resolve, Status, Update
+from flare.catalog import services
 from flare.errors import Conflict, NotFound, Unauthorized
-from flare.models import (
-    Actor,
-    CreateIncidentRequest,
-    CreateMessageRequest,
-    IncidentSummary,
-    ResolveIncidentRequest,
-    SlackMessage,
-)
-from flare.rules import slash_commands
-from flare.rules.slash_commands import Declare, Help, Mistake, Resolve, Status, Update
+from flare.fields import Actor
+from flare.incidents import filing
+from flare.incidents import use_cases as incidents
+from flare.incidents.models import CreateIncidentRequest, CreateMessageRequest, IncidentSummary, ResolveIncidentRequest
+from flare.store import deliveries as deliveries_store
+from flare.store import integrations as store
 
 MAX_LISTED = 20
 SEVERITY_MARK = {"critical": "🔴", "major": "🟠", "minor": "🟡", "low": "🔵", "maintenance": "🛠️"}
@@ -68,12 +68,12 @@ def handle_command(body: bytes, headers: Mapping[str, str]) -> SlackMessage:
     team = f"slack:{integration.team_id}"
     signature = lowered.get(signatures.SLACK_SIGNATURE_HEADER.lower(), "")
     replay_ends = now + timedelta(seconds=2 * signatures.MAX_AGE_SECONDS)  # past the window on either side
-    if not store.claim_delivery(integration.org_id, team, signature, now=now, expires_at=replay_ends):
+    if not deliveries_store.claim_delivery(integration.org_id, team, signature, now=now, expires_at=replay_ends):
         replayed = "This exact request was received before; it was not run again."
         return _ephemeral(replayed, [replayed])
     answer = _run(caller, command, user, field("command") or "/incident")
     if answer.response_type == "ephemeral":  # a mistake: it did nothing, so it leaves nothing behind
-        store.release_delivery(integration.org_id, team, signature)
+        deliveries_store.release_delivery(integration.org_id, team, signature)
     return answer
 
 
@@ -108,7 +108,7 @@ class _Refused(Exception):
 
 
 def _declare(caller: Caller, command: Declare, user: str) -> SlackMessage:
-    by_name = store.service_ids_by_name(caller.org_id, command.services)
+    by_name = services.ids_by_name(caller, list(command.services))
     unknown = [name for name in command.services if name.casefold() not in by_name]
     if unknown:
         raise _Refused(f"There is no service named {', '.join(f'`{name}`' for name in unknown)}.")
@@ -122,7 +122,7 @@ def _declare(caller: Caller, command: Declare, user: str) -> SlackMessage:
         )
     except ValidationError as error:
         raise _Refused(f"That incident cannot be filed: {error.errors()[0]['msg']}.") from None
-    incident, _created = incidents.create_incident(caller, request)
+    incident, _created = filing.create_incident(caller, request)
     mark = SEVERITY_MARK[incident.severity]
     headline = f"{mark} *{incident.reference}* declared by {_mention(user)}: *{_escape(incident.title)}*"
     return _in_channel(f"{incident.reference} declared: {incident.title}", [headline, _facts(incident)])

@@ -13,7 +13,7 @@ typed. Options may go anywhere in a declare; everything else is the title.
 import re
 from dataclasses import dataclass
 
-from flare.rules.vocabulary import SEVERITY_HELP, incident_reference, parse_severity, reference_number
+from flare.fields import SEVERITY_HELP, incident_reference, parse_severity, reference_number
 
 USAGE = (
     "/incident declare <title> [sev:<severity>] [service:<name>]…\n"

@@ -2,22 +2,19 @@
 
 from datetime import datetime
 
-from flare import clock, cursor, incidents, services, store
-from flare.auth import Caller
+from flare import clock, cursor
+from flare.access.auth import Caller
+from flare.catalog import services
+from flare.catalog.models import CreateMetricRequest, Metric, MetricList, MetricOut, UpdateMetricRequest
 from flare.errors import Conflict, NotFound, PreconditionFailed
 from flare.ids import is_id, new_id
-from flare.models import (
-    CreateMetricRequest,
-    Incident,
-    IncidentOut,
-    Message,
-    Metric,
-    MetricList,
-    MetricOut,
-    UpdateMetricRequest,
-)
+from flare.incidents import filing
+from flare.incidents.dedupe import FROM_METRIC
+from flare.incidents.models import Incident, IncidentOut, Message
 from flare.preconditions import patched
-from flare.rules.dedupe import FROM_METRIC
+from flare.store import metrics as store
+from flare.store.errors import ServiceMissing, Stale
+from flare.store.queries import Filter, query_collection
 
 SOURCE = "metric"
 
@@ -38,7 +35,7 @@ def create_metric(caller: Caller, request: CreateMetricRequest) -> MetricOut:
     )
     try:
         store.save_metric(None, metric)
-    except store.ServiceMissing as missing:
+    except ServiceMissing as missing:
         raise services.missing(missing.service_id, "service_id") from None
     return metric_out(metric)
 
@@ -55,13 +52,13 @@ def get_metric(caller: Caller, metric_id: str) -> MetricOut:
 
 
 def list_metrics(caller: Caller, *, service_id: str | None, limit: int, after: str | None) -> MetricList:
-    where = store.Filter()
+    where = Filter()
     if service_id:
         where.compare("service_id", "=", service_id)
     items, next_cursor = cursor.paged(
         cursor.fingerprint(org=caller.org_id, list="metrics", service_id=service_id),
         after,
-        lambda start: store.query_collection(caller.org_id, "METRICS", limit=limit, start=start, where=where),
+        lambda start: query_collection(caller.org_id, "METRICS", limit=limit, start=start, where=where),
     )
     return MetricList(metrics=[metric_out(Metric.model_validate(item)) for item in items], next_cursor=next_cursor)
 
@@ -73,9 +70,9 @@ def update_metric(caller: Caller, metric_id: str, request: UpdateMetricRequest, 
         return metric_out(before)
     try:
         store.save_metric(before, after)
-    except store.Stale:
+    except Stale:
         raise PreconditionFailed("the metric changed since it was read; fetch it and try again") from None
-    except store.ServiceMissing as missing:
+    except ServiceMissing as missing:
         raise services.missing(missing.service_id, "service_id") from None
     return metric_out(after)
 
@@ -93,11 +90,11 @@ def open_incident(caller: Caller, metric_id: str) -> tuple[IncidentOut, bool]:
         metric, claim = store.metric_and_claim(caller.org_id, metric_id, SOURCE)
     if metric is None:
         raise NotFound(f"no metric {metric_id}")
-    if absorbed := incidents.absorb_claimed(caller, claim):
-        return incidents.view(caller, absorbed), False
+    if absorbed := filing.absorb_claimed(caller, claim):
+        return filing.view(caller, absorbed), False
 
     def draft(now: datetime) -> tuple[Incident, list[Message]]:
-        incident = incidents.new_incident(
+        incident = filing.new_incident(
             caller,
             now,
             title=metric.name,
@@ -112,9 +109,9 @@ def open_incident(caller: Caller, metric_id: str) -> tuple[IncidentOut, bool]:
         return incident, []
 
     try:
-        filed = incidents.file_incident(caller, draft, reopen_note=f"Metric {metric.name} reported again")
-    except store.ServiceMissing:
+        filed = filing.file_incident(caller, draft, reopen_note=f"Metric {metric.name} reported again")
+    except ServiceMissing:
         raise Conflict(
             f"the service of metric {metric.id} ({metric.service_id}) was deleted; PATCH the metric's service_id"
         ) from None
-    return incidents.view(caller, filed), filed.outcome == "created"
+    return filing.view(caller, filed), filed.outcome == "created"

@@ -1,19 +1,16 @@
 """Services: the things incidents affect. Their status is computed (rules.rollup), never set."""
 
-from flare import clock, cursor, store
-from flare.auth import Caller
+from flare import clock, cursor
+from flare.access.auth import Caller
+from flare.catalog.models import CreateServiceRequest, Service, ServiceList, ServiceOut, UpdateServiceRequest
+from flare.catalog.rollup import service_status
 from flare.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from flare.fields import AffectedServiceOut
 from flare.ids import is_id, new_id
-from flare.models import (
-    AffectedServiceOut,
-    CreateServiceRequest,
-    Service,
-    ServiceList,
-    ServiceOut,
-    UpdateServiceRequest,
-)
 from flare.preconditions import patched
-from flare.rules.rollup import service_status
+from flare.store import services as store
+from flare.store.errors import ConditionFailed, NameTaken, ServiceBusy
+from flare.store.queries import query_collection
 
 
 def service_out(service: Service) -> ServiceOut:
@@ -40,6 +37,11 @@ def affected_services(org_id: str, service_ids: list[str]) -> dict[str, Affected
         else AffectedServiceOut(id=service_id, name=None, status="unknown")
         for service_id in service_ids
     }
+
+
+def ids_by_name(caller: Caller, names: list[str]) -> dict[str, str]:
+    """The ids of the caller's services with these names (case-insensitive), keyed by the casefolded name."""
+    return store.service_ids_by_name(caller.org_id, names)
 
 
 def missing(service_id: str, field: str = "affected_services") -> ValidationFailed:
@@ -72,7 +74,7 @@ def create_service(caller: Caller, request: CreateServiceRequest) -> ServiceOut:
     )
     try:
         store.create_service(service)
-    except store.NameTaken:
+    except NameTaken:
         raise _name_taken(request.name) from None
     return service_out(service)
 
@@ -92,7 +94,7 @@ def list_services(caller: Caller, *, limit: int, after: str | None) -> ServiceLi
     items, next_cursor = cursor.paged(
         cursor.fingerprint(org=caller.org_id, list="services"),
         after,
-        lambda start: store.query_collection(caller.org_id, "SERVICES", limit=limit, start=start),
+        lambda start: query_collection(caller.org_id, "SERVICES", limit=limit, start=start),
     )
     return ServiceList(services=[service_out(Service.model_validate(item)) for item in items], next_cursor=next_cursor)
 
@@ -104,9 +106,9 @@ def update_service(caller: Caller, service_id: str, request: UpdateServiceReques
         return service_out(before)
     try:
         store.update_service(before, after)
-    except store.NameTaken:
+    except NameTaken:
         raise _name_taken(after.name) from None
-    except store.ConditionFailed:
+    except ConditionFailed:
         raise PreconditionFailed("the service changed since it was read; fetch it and try again") from None
     return service_out(after)
 
@@ -115,7 +117,7 @@ def delete_service(caller: Caller, service_id: str) -> None:
     service = _get(caller, service_id)
     try:
         store.delete_service(service)
-    except store.ServiceBusy as busy:
+    except ServiceBusy as busy:
         incidents = sorted(subject for subject in busy.impacts if is_id(subject, "inc"))
         maintenances = sorted(subject for subject in busy.impacts if is_id(subject, "mnt"))
         blockers = [f"active incidents ({', '.join(incidents)})"] if incidents else []

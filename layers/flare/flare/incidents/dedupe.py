@@ -10,7 +10,10 @@ reopens the incident (flapping); after it, a repeat opens a new incident.
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from flare.incidents.models import Incident
 
 Outcome = Literal["created", "absorbed", "reopened"]
 
@@ -41,7 +44,6 @@ def dedupe_key_text(source: str | None, external_id: str) -> str:
 
 NATIVE = DedupePolicy()
 FROM_METRIC = DedupePolicy(window=timedelta(minutes=30))
-DEFAULT_ALERT_COOLDOWN = timedelta(minutes=30)
 
 
 def on_repeat(
@@ -61,3 +63,57 @@ def claim_lapses_at(
     if resolved_at is None:
         return window_until
     return resolved_at + cooldown
+
+
+# ---- the claim: which incident a dedupe key points at ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A dedupe key's claim: the incident holding it, whether that incident is resolved (and within its
+    cooldown), and when the claim lapses (None: it holds while the incident stays unresolved)."""
+
+    incident_id: str
+    resolved: bool = False
+    lapses_at: datetime | None = None
+
+    def holds_at(self, now: datetime) -> bool:
+        return self.lapses_at is None or now < self.lapses_at
+
+
+def claim_of(incident: "Incident") -> Claim | None:
+    """The claim that `incident` should hold on its (source, external_id), or None for none (no external_id,
+    or resolved without cooldown)."""
+    if not incident.external_id:
+        return None
+    resolved_at = incident.resolved_at if incident.status == "resolved" else None
+    lapses_at = claim_lapses_at(
+        resolved_at=resolved_at,
+        window_until=incident.dedupe_window_until,
+        cooldown=timedelta(seconds=incident.reopen_cooldown_seconds),
+    )
+    if resolved_at is not None and lapses_at <= resolved_at:
+        return None
+    return Claim(incident.id, resolved=resolved_at is not None, lapses_at=lapses_at)
+
+
+@dataclass(frozen=True)
+class ClaimChange:
+    """How a change to an incident moves its claim: write `claim` (None: delete the claim) on condition that it
+    still names this incident, or, when `or_free`, also when nobody holds it or its holder's claim lapsed."""
+
+    claim: Claim | None
+    or_free: bool = False
+
+
+def claim_change(before: "Incident", after: "Incident") -> tuple[ClaimChange | None, bool]:
+    """The claim change from `before` to `after`, and whether `after` then holds its claim. Resolving keeps the
+    claim through the cooldown (or lets it go); reopening takes it back unless another incident holds it now.
+    Never another incident's claim: the conditions say so."""
+    was_resolved, is_resolved = before.status == "resolved", after.status == "resolved"
+    wanted = claim_of(after)
+    if before.dedupe_claimed and is_resolved and not was_resolved:
+        return ClaimChange(wanted), wanted is not None
+    if wanted and was_resolved and not is_resolved:
+        return ClaimChange(wanted, or_free=True), True
+    return None, before.dedupe_claimed

@@ -7,7 +7,7 @@ status is resolved (whether or not it was ever published). Lifecycle is derived,
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from flare.rules.rollup import ServiceImpactChange, impact_change
+from flare.catalog.rollup import ServiceImpactChange, impact_change
 
 
 @dataclass(frozen=True)

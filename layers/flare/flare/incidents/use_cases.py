@@ -1,16 +1,17 @@
 """Incident use cases: each reads what it must, applies the lifecycle rules, and writes all or nothing."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
-from flare import clock, cursor, services, store
-from flare.auth import Caller
+from flare import clock, cursor
+from flare.access.auth import Caller
+from flare.catalog import services
 from flare.errors import Conflict, NotFound, PreconditionFailed, Unavailable
+from flare.fields import incident_reference, reference_number
 from flare.ids import is_id, new_id, ulid_bound
-from flare.models import (
-    CreateIncidentRequest,
+from flare.incidents import lifecycle
+from flare.incidents.lifecycle import IncidentState, service_impact_change
+from flare.incidents.models import (
     CreateMessageRequest,
     Incident,
     IncidentList,
@@ -23,16 +24,15 @@ from flare.models import (
 )
 from flare.preconditions import check_if_match
 from flare.retry import back_off
-from flare.rules import dedupe, lifecycle
-from flare.rules.dedupe import NATIVE, DedupePolicy, Outcome
-from flare.rules.lifecycle import IncidentState, service_impact_change
-from flare.rules.vocabulary import incident_reference, reference_number
+from flare.store import incidents as store
+from flare.store.errors import ServiceMissing, Stale
+from flare.store.queries import Filter, query_collection
 
 # Optimistic writes retry this often when another writer got there first (then 503, try again later).
 MAX_ATTEMPTS = 8
 
 
-def _state(incident: Incident) -> IncidentState:
+def state_of(incident: Incident) -> IncidentState:
     return IncidentState(
         status=incident.status,
         published=incident.published,
@@ -43,7 +43,7 @@ def _state(incident: Incident) -> IncidentState:
     )
 
 
-def _with_state(incident: Incident, state: IncidentState) -> Incident:
+def with_state(incident: Incident, state: IncidentState) -> Incident:
     return incident.model_copy(
         update={
             "status": state.status,
@@ -56,7 +56,7 @@ def _with_state(incident: Incident, state: IncidentState) -> Incident:
     )
 
 
-def _summaries(incidents: list[Incident]) -> list[IncidentSummary]:
+def summaries(incidents: list[Incident]) -> list[IncidentSummary]:
     """Incidents as lists show them, each affected service with its current status."""
     if not incidents:
         return []
@@ -86,9 +86,9 @@ def id_in_path(caller: Caller, given: str) -> str:
     return found
 
 
-def _view(incident: Incident, messages: list[Message]) -> IncidentOut:
+def view_of(incident: Incident, messages: list[Message]) -> IncidentOut:
     """The whole incident: its summary and its newest messages."""
-    (summary,) = _summaries([incident])
+    (summary,) = summaries([incident])
     return IncidentOut(**dict(summary), messages=messages)
 
 
@@ -103,167 +103,6 @@ def new_message(caller: Caller, incident_id: str, message_type: str, description
     )
 
 
-# ---- create (and dedupe) ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Filed:
-    """What filing a report did: the incident it landed on, and how (rules.dedupe)."""
-
-    incident: Incident
-    outcome: Outcome
-    # The incident's newest messages when this call read or wrote them; None when it did not (absorbed).
-    messages: list[Message] | None
-
-
-def new_incident(
-    caller: Caller,
-    now: datetime,
-    *,
-    title: str,
-    severity: str,
-    policy: DedupePolicy = NATIVE,
-    description: str = "",
-    status: str = "investigating",
-    publish: bool = False,
-    affected_services: list[str] = (),
-    source: str | None = None,
-    external_id: str | None = None,
-    tags: list[str] = (),
-    metadata: dict[str, Any] | None = None,
-) -> Incident:
-    """A new incident as every way of filing one builds it."""
-    return Incident(
-        id=new_id("inc", now),
-        org_id=caller.org_id,
-        title=title,
-        description=description,
-        severity=severity,
-        status=status,
-        published=publish,
-        affected_services=list(affected_services),
-        source=source,
-        external_id=external_id,
-        tags=list(tags),
-        metadata=metadata or {},
-        created_at=now,
-        updated_at=now,
-        started_at=now,
-        last_seen_at=now,
-        published_at=now if publish else None,
-        resolved_at=now if status == "resolved" else None,
-        created_by=caller.who,
-        dedupe_window_until=policy.window_until(now),
-        reopen_cooldown_seconds=int(policy.cooldown.total_seconds()),
-    )
-
-
-class _NotReopened(Exception):
-    """The incident holding a resolved claim was not reopened by this repeat: `decision` says what instead."""
-
-    def __init__(self, decision: str):
-        super().__init__(decision)
-        self.decision = decision
-
-
-def file_incident(
-    caller: Caller, draft: Callable[[datetime], tuple[Incident, list[Message]]], *, reopen_note: str
-) -> Filed:
-    """File a report: a new incident (built by `draft` for the time of the attempt), unless its dedupe key
-    points at an incident that takes the repeat (absorbed, or reopened within its cooldown with
-    `reopen_note` on the timeline). Exactly once under concurrency: the dedupe claim is a conditional write.
-    store.ServiceMissing when the new incident names a service that does not exist."""
-    for attempt in range(MAX_ATTEMPTS):
-        if attempt:
-            back_off(attempt)
-        incident, messages = draft(clock.now())
-        try:
-            written = store.create_incident(incident, messages, service_impact_change(None, _state(incident)))
-            return Filed(written, "created", messages)
-        except store.DuplicateIncident as held:
-            repeated = _repeat(caller, held, reopen_note)
-            if repeated:
-                return repeated
-        except store.Stale:
-            pass
-    raise Unavailable("too many concurrent writers on this incident; try again")
-
-
-def _repeat(caller: Caller, held: store.DuplicateIncident, reopen_note: str) -> Filed | None:
-    """Apply a repeat to the incident holding its key; None when that incident no longer takes it."""
-    if not held.resolved:  # the common case
-        return absorb(caller, held.incident_id)
-
-    def apply(incident: Incident, now: datetime) -> tuple[Incident, list[Message]]:
-        decision = dedupe.on_repeat(
-            resolved_at=incident.resolved_at if incident.status == "resolved" else None,
-            window_until=incident.dedupe_window_until,
-            cooldown=timedelta(seconds=incident.reopen_cooldown_seconds),
-            now=now,
-        )
-        if decision != "reopen":
-            raise _NotReopened(decision)
-        seen = incident.model_copy(update={"occurrences": incident.occurrences + 1, "last_seen_at": now})
-        state = lifecycle.set_status(_state(seen), "investigating", now)
-        return _with_state(seen, state), [new_message(caller, incident.id, "investigating", reopen_note, now)]
-
-    try:
-        incident, messages = _change(caller, held.incident_id, apply)
-    except _NotReopened as not_reopened:
-        # Another repeat reopened it meanwhile: count this one without contending for its version.
-        return absorb(caller, held.incident_id) if not_reopened.decision == "absorb" else None
-    except NotFound:
-        return None
-    return Filed(incident, "reopened", messages)
-
-
-def absorb_claimed(caller: Caller, claim: dict[str, Any] | None) -> Filed | None:
-    """Count a repeat on the unresolved incident that a dedupe claim (read along with the request's other
-    data) names, without first trying to file: one conditional update. None when there is nothing to count
-    on; then file_incident decides."""
-    if claim and not claim.get("resolved"):
-        return absorb(caller, claim["incident_id"])
-    return None
-
-
-def absorb(caller: Caller, incident_id: str) -> Filed | None:
-    """Count a repeat on the unresolved incident: one conditional update; None if it no longer takes it."""
-    absorbed = store.absorb_repeat(caller.org_id, incident_id, clock.now())
-    return Filed(absorbed, "absorbed", None) if absorbed else None
-
-
-def create_incident(caller: Caller, request: CreateIncidentRequest) -> tuple[IncidentOut, bool]:
-    """The new incident and True; or, while an incident holds the same (source, external_id), that incident
-    (the repeat counted) and False."""
-
-    def draft(now: datetime) -> tuple[Incident, list[Message]]:
-        incident = new_incident(
-            caller,
-            now,
-            **request.model_dump(include={"title", "description", "severity", "status", "affected_services"}),
-            publish=request.publish,
-            source=request.source,
-            external_id=request.external_id,
-            tags=request.tags,
-            metadata=request.metadata,
-        )
-        initial = request.initial_message
-        return incident, [new_message(caller, incident.id, initial.type, initial.description, now)] if initial else []
-
-    try:
-        filed = file_incident(caller, draft, reopen_note="Reported again by its source")
-    except store.ServiceMissing as missing:
-        raise services.missing(missing.service_id) from None
-    return view(caller, filed), filed.outcome == "created"
-
-
-def view(caller: Caller, filed: Filed) -> IncidentOut:
-    """The whole incident that a report landed on (reading its timeline if filing did not)."""
-    if filed.messages is None:
-        return get_incident(caller, filed.incident.id)
-    return _view(filed.incident, filed.messages)
-
-
 # ---- read ---------------------------------------------------------------------------------------------
 
 
@@ -275,7 +114,7 @@ def _read(caller: Caller, incident_id: str) -> tuple[Incident, list[Message]]:
 
 
 def get_incident(caller: Caller, incident_id: str) -> IncidentOut:
-    return _view(*_read(caller, id_in_path(caller, incident_id)))
+    return view_of(*_read(caller, id_in_path(caller, incident_id)))
 
 
 def list_incidents(
@@ -293,7 +132,7 @@ def list_incidents(
     limit: int = 50,
     after: str | None = None,
 ) -> IncidentList:
-    where = store.Filter().any_of("status", list(status)).any_of("severity", list(severity))
+    where = Filter().any_of("status", list(status)).any_of("severity", list(severity))
     if lifecycle_filter == "resolved":
         where.compare("status", "=", "resolved")
     elif lifecycle_filter:  # draft or active: unresolved, and published or not
@@ -328,7 +167,7 @@ def list_incidents(
     items, next_cursor = cursor.paged(
         query,
         after,
-        lambda start: store.query_collection(
+        lambda start: query_collection(
             caller.org_id,
             "INCIDENTS",
             limit=limit,
@@ -339,7 +178,7 @@ def list_incidents(
     )
     incidents = [store.incident_from_item(item) for item in items]
     return IncidentList(
-        incidents=_summaries(incidents),
+        incidents=summaries(incidents),
         next_cursor=next_cursor,
     )
 
@@ -362,7 +201,7 @@ def list_messages(caller: Caller, incident_id: str, *, limit: int, after: str | 
 Change = Callable[[Incident, datetime], tuple[Incident, list[Message]]]
 
 
-def _change(
+def change(
     caller: Caller, incident_id: str, change: Change, *, if_match: str | None = None
 ) -> tuple[Incident, list[Message]]:
     """Read, apply `change`, write conditionally on the version read; retry when another writer won (or 412
@@ -377,14 +216,14 @@ def _change(
         if after is before:
             return before, messages
         after = after.model_copy(update={"version": before.version + 1, "updated_at": now})
-        impact = service_impact_change(_state(before), _state(after))
+        impact = service_impact_change(state_of(before), state_of(after))
         try:
             written = store.save_incident(before, after, new_messages, impact)
-        except store.Stale:
+        except Stale:
             if if_match is not None:
                 raise PreconditionFailed("the incident changed since it was read; fetch it and retry") from None
             continue
-        except store.ServiceMissing as missing:
+        except ServiceMissing as missing:
             if missing.service_id not in before.affected_services:
                 raise services.missing(missing.service_id) from None  # the client just named it
             raise services.deleted_since(missing.service_id, "incident") from None
@@ -405,11 +244,11 @@ def update_incident(
         if request.message is not None:
             message_type = request.status or "update"
             messages.append(new_message(caller, incident.id, message_type, request.message, now))
-            state = lifecycle.apply_message(_state(after), message_type, now)
-            after = _with_state(after.model_copy(), state)
+            state = lifecycle.apply_message(state_of(after), message_type, now)
+            after = with_state(after.model_copy(), state)
         return after, messages
 
-    return _view(*_change(caller, incident_id, apply, if_match=if_match))
+    return view_of(*change(caller, incident_id, apply, if_match=if_match))
 
 
 def add_message(caller: Caller, incident_id: str, request: CreateMessageRequest) -> Message:
@@ -424,10 +263,10 @@ def add_message(caller: Caller, incident_id: str, request: CreateMessageRequest)
         return message
 
     def apply(incident: Incident, now: datetime) -> tuple[Incident, list[Message]]:
-        state = lifecycle.apply_message(_state(incident), request.type, now)
-        return _with_state(incident.model_copy(), state), [message]
+        state = lifecycle.apply_message(state_of(incident), request.type, now)
+        return with_state(incident.model_copy(), state), [message]
 
-    _change(caller, incident_id, apply)  # answers the message alone: no view, no service statuses to read
+    change(caller, incident_id, apply)  # answers the message alone: no view, no service statuses to read
     return message
 
 
@@ -442,7 +281,7 @@ def publish_incident(caller: Caller, incident_id: str) -> IncidentOut:
             raise Conflict("the incident is resolved; reopen it with a message before publishing it")
         return incident.model_copy(update={"published": True, "published_at": now}), []
 
-    return _view(*_change(caller, incident_id, apply))
+    return view_of(*change(caller, incident_id, apply))
 
 
 def resolve(caller: Caller, incident_id: str, description: str) -> tuple[Incident, list[Message]]:
@@ -451,14 +290,14 @@ def resolve(caller: Caller, incident_id: str, description: str) -> tuple[Inciden
     def apply(incident: Incident, now: datetime) -> tuple[Incident, list[Message]]:
         if incident.status == "resolved":
             return incident, []
-        state = lifecycle.set_status(_state(incident), "resolved", now)
-        return _with_state(incident, state), [new_message(caller, incident.id, "resolved", description, now)]
+        state = lifecycle.set_status(state_of(incident), "resolved", now)
+        return with_state(incident, state), [new_message(caller, incident.id, "resolved", description, now)]
 
-    return _change(caller, incident_id, apply)
+    return change(caller, incident_id, apply)
 
 
 def resolve_incident(caller: Caller, incident_id: str, request: ResolveIncidentRequest) -> IncidentOut:
-    return _view(*resolve(caller, id_in_path(caller, incident_id), request.description))
+    return view_of(*resolve(caller, id_in_path(caller, incident_id), request.description))
 
 
 def delete_incident(caller: Caller, incident_id: str) -> None:
@@ -468,8 +307,8 @@ def delete_incident(caller: Caller, incident_id: str) -> None:
             back_off(attempt)
         incident, _messages = _read(caller, incident_id)
         try:
-            store.delete_incident(incident, service_impact_change(_state(incident), None))
+            store.delete_incident(incident, service_impact_change(state_of(incident), None))
             return
-        except store.Stale:
+        except Stale:
             continue
     raise Unavailable("too many concurrent writers on this incident; try again")

@@ -1,15 +1,20 @@
 """Maintenance use cases, and the scheduler's sweep that starts and completes them when they fall due."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flare import clock, cursor, services, store
-from flare.auth import Caller
+from flare import clock, cursor
+from flare.access.auth import Caller
+from flare.catalog import services
+from flare.catalog.rollup import impact_change
 from flare.errors import Conflict, NotFound, PreconditionFailed, Unavailable, ValidationFailed
 from flare.ids import is_id, new_id
-from flare.models import (
+from flare.maintenances import rules
+from flare.maintenances.models import (
     CreateMaintenanceRequest,
     Maintenance,
+    MaintenanceActionRequest,
     MaintenanceEvent,
     MaintenanceList,
     MaintenanceOut,
@@ -18,8 +23,9 @@ from flare.models import (
 )
 from flare.preconditions import check_if_match
 from flare.retry import back_off
-from flare.rules import maintenance as rules
-from flare.rules.rollup import impact_change
+from flare.store import maintenances as store
+from flare.store.errors import ServiceMissing, Stale
+from flare.store.queries import Filter, query_collection
 
 SCHEDULER = "scheduler"
 MAX_ATTEMPTS = 8
@@ -82,7 +88,7 @@ def create_maintenance(caller: Caller, request: CreateMaintenanceRequest) -> Mai
     event = _event("scheduled", caller.key_id, now)
     try:
         store.create_maintenance(maintenance, event, _due_at(maintenance))
-    except store.ServiceMissing as missing:
+    except ServiceMissing as missing:
         raise services.missing(missing.service_id) from None
     return _view(maintenance, [event])
 
@@ -108,7 +114,7 @@ def list_maintenances(
     limit: int,
     after: str | None,
 ) -> MaintenanceList:
-    where = store.Filter().any_of("status", status)
+    where = Filter().any_of("status", status)
     if service:
         where.contains("affected_services", service)
     # Stored timestamps share one RFC 3339 format, so they compare as strings.
@@ -127,7 +133,7 @@ def list_maintenances(
     items, next_cursor = cursor.paged(
         query,
         after,
-        lambda start: store.query_collection(
+        lambda start: query_collection(
             caller.org_id,
             "MAINTENANCES",
             limit=limit,
@@ -169,11 +175,11 @@ def update_maintenance(
         event = _event("updated", caller.key_id, now, f"changed {', '.join(sorted(changed))}")
         try:
             _save(before, after, [event])
-        except store.Stale:
+        except Stale:
             if if_match is not None:
                 raise PreconditionFailed("the maintenance changed since it was read; fetch it and retry") from None
             continue
-        except store.ServiceMissing as missing:
+        except ServiceMissing as missing:
             raise services.missing(missing.service_id) from None
         return _view(after, [event, *timeline])
     raise Unavailable("too many concurrent writers on this maintenance; try again")
@@ -190,6 +196,15 @@ def _transitioned(
     return after, _event(EVENT_OF_ACTION[action], actor, now, message, scheduled_for)
 
 
+def by_hand(action: str) -> Callable[[Caller, str, MaintenanceActionRequest], MaintenanceOut]:
+    """The manual transition `action` (start, complete or cancel), as its route calls it."""
+
+    def act(caller: Caller, maintenance_id: str, request: MaintenanceActionRequest) -> MaintenanceOut:
+        return transition(caller, maintenance_id, action, request.message)
+
+    return act
+
+
 def transition(caller: Caller, maintenance_id: str, action: str, message: str | None) -> MaintenanceOut:
     """Start, complete or cancel by hand; 409 naming the current status when that is not allowed. Racing the
     scheduler (or another caller), exactly one transition happens: the loser sees the new status."""
@@ -203,9 +218,9 @@ def transition(caller: Caller, maintenance_id: str, action: str, message: str | 
             raise Conflict(str(refused)) from None
         try:
             _save(before, after, [event])
-        except store.Stale:
+        except Stale:
             continue
-        except store.ServiceMissing as missing:
+        except ServiceMissing as missing:
             raise services.deleted_since(missing.service_id, "maintenance") from None
         return _view(after, [event, *timeline])
     raise Unavailable("too many concurrent writers on this maintenance; try again")
@@ -251,7 +266,7 @@ def _catch_up(maintenance: Maintenance | None, now: datetime, report: SweepRepor
         after, event = _transitioned(maintenance, action, SCHEDULER, at, None, scheduled_for)
         try:
             _save(maintenance, after, [event])
-        except store.Stale:
+        except Stale:
             # Someone (a manual action, another sweep) got there first: look again at what is true now.
             found = store.get_maintenance(maintenance.org_id, maintenance.id, event_limit=0)
             maintenance = found[0] if found else None

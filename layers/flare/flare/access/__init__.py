@@ -1,0 +1,1 @@
+"""Access: organisations, API keys, authentication and per-key rate limits."""

@@ -1,0 +1,1 @@
+"""Alerting: integrations, the alert senders and their receivers, and Slack's slash commands."""

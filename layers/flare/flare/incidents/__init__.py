@@ -1,0 +1,1 @@
+"""Incidents: filing (and dedupe), their lifecycle, timeline and references (INC-<n>)."""

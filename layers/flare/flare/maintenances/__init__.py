@@ -1,0 +1,1 @@
+"""Maintenances: scheduled windows, their transitions by hand and by the scheduler, and their timeline."""

@@ -1,0 +1,55 @@
+"""A function's configuration: read from its environment (template.yaml) once per process, typed and checked.
+
+The HTTP entry point reads it at cold start, so a function deployed without its table fails to start with the
+variable named instead of failing on its first request. Tests that point a process at another table or endpoint
+call `forget()` (store.client.reset_client does) after changing the environment.
+"""
+
+import os
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # TABLE_NAME: the one DynamoDB table (DynamoDB's own bounds on a table name); every function has it.
+    table_name: str | None = Field(None, min_length=3, max_length=255, pattern=r"^[a-zA-Z0-9_.-]+$")
+    # LOCAL_AWS_ENDPOINT_URL: the local stack's (or sam local's) moto; empty on AWS, where the SDK finds the
+    # regional endpoints itself.
+    aws_endpoint_url: str | None = None
+    # CURSOR_SECRET_ARN: the Secrets Manager secret that signs list cursors (read by flare.cursor at cold start).
+    cursor_secret_arn: str | None = None
+    # CURSOR_SECRET: the value itself, for tools that load handlers without any AWS (the OpenAPI build); the
+    # template never declares it.
+    cursor_secret: str | None = None
+
+    def table(self) -> str:
+        if self.table_name is None:
+            raise RuntimeError("this function is misconfigured: TABLE_NAME is not set")
+        return self.table_name
+
+
+_VARIABLES = {
+    "table_name": "TABLE_NAME",
+    "aws_endpoint_url": "LOCAL_AWS_ENDPOINT_URL",
+    "cursor_secret_arn": "CURSOR_SECRET_ARN",
+    "cursor_secret": "CURSOR_SECRET",
+}
+
+
+@cache
+def settings() -> Settings:
+    """This process's settings; RuntimeError naming the variable when one is missing or malformed."""
+    given = {field: os.environ.get(variable) or None for field, variable in _VARIABLES.items()}
+    try:
+        return Settings(**{field: value for field, value in given.items() if value is not None})
+    except ValidationError as error:
+        problems = "; ".join(f"{_VARIABLES[str(e['loc'][0])]} {e['msg']}" for e in error.errors())
+        raise RuntimeError(f"this function is misconfigured: {problems}") from None
+
+
+def forget() -> None:
+    """Read the environment again at the next call (tests that change it)."""
+    settings.cache_clear()

@@ -4,37 +4,16 @@ The domain layer is what runs concurrently in production (many Lambda instances)
 the current request in class state, so handlers are raced here through the functions they call.
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from flare.access.auth import Caller, effective_scopes
 from flare.errors import PreconditionFailed, Unavailable
 from flare.http.idempotency import idempotent
 from flare.http.responses import json_response
 from flare.incidents import filing
 from flare.incidents import use_cases as incidents
 from flare.incidents.models import CreateIncidentRequest, CreateMessageRequest, UpdateIncidentRequest
-
-WRITERS = 50
-
-
-def caller_of(org) -> Caller:
-    from flare.access import auth
-
-    key_id, _ = auth.split_key(org.api_key)
-    return Caller(org_id=org.organisation_id, key_id=key_id, scopes=effective_scopes(["admin", "write:incidents"]))
-
-
-def race(action, count=WRITERS):
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        futures = [pool.submit(action, index) for index in range(count)]
-        return [future.result() for future in futures]
-
-
-def incident_items(table):
-    return [item for item in table.items() if item["SK"]["S"] == "INCIDENT"]
+from tests.support import WRITERS, caller_of, incident_items, race
 
 
 def test_duplicate_storm_on_external_id_files_one_incident(org, table):

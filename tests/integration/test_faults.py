@@ -9,6 +9,7 @@ from botocore.retries.standard import ExponentialBackoff
 
 from flare.store import client as client_store
 from tests.conftest import invoke
+from tests.support import incident_items
 
 THROTTLED = (400, "com.amazonaws.dynamodb.v20120810#ThrottlingException", "Rate of requests exceeds the allowed")
 BROKEN = (500, "com.amazonaws.dynamodb.v20120810#InternalServerError", "Internal server error")
@@ -58,10 +59,6 @@ def faults(table, monkeypatch):
     monkeypatch.setattr(ExponentialBackoff, "delay_amount", recorded_delay)
     client_store.client().meta.events.register_first("before-send.dynamodb", injected)
     return injected
-
-
-def incident_items(table):
-    return [item for item in table.items() if item["SK"]["S"] == "INCIDENT"]
 
 
 def test_a_passing_throttle_is_retried_with_backoff_and_the_request_succeeds(org, table, faults):

@@ -1,6 +1,5 @@
 """Incidents through the handlers: create, get, list (filters and paging), dedupe, Idempotency-Key, PATCH."""
 
-import itertools
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -8,15 +7,10 @@ import pytest
 
 from flare import clock
 from tests.conftest import invoke
+from tests.support import incident_items, tick_clock
 
 ID = re.compile(r"^inc_[0-9A-HJKMNP-TV-Z]{26}$")
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
-
-
-def tick_clock(start: datetime = T0, step: timedelta = timedelta(seconds=1)) -> None:
-    """Every read of the clock is one step later: creation order is the order of ids and timestamps."""
-    ticks = itertools.count()
-    clock.set_clock(lambda: start + next(ticks) * step)
 
 
 def create(org, **fields) -> dict:
@@ -41,10 +35,6 @@ def listed(org, **query) -> list[str]:
     reply = invoke("list_incidents", org.api_key, query=query)
     assert reply.status == 200, reply.body
     return [incident["id"] for incident in reply.body["incidents"]]
-
-
-def incident_items(table) -> list[dict]:
-    return [item for item in table.items() if item["SK"]["S"] == "INCIDENT"]
 
 
 def patch(org, incident_id: str, body: dict, **headers: str):

@@ -1,26 +1,19 @@
 """Integrations through the handlers: create (one per sender type), the signing secret shown once, validation,
 list and paging, delete (its receiver stops answering), tenants and scopes."""
 
-import itertools
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
-from flare import clock
 from tests.conftest import invoke
+from tests.support import new_service, scoped_key, tick_clock
 
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 SECRET = "whsec-0123456789abcdef"
 UNKNOWN_SERVICE = "svc_01KAQ60000000000000000000S"
 UNKNOWN_INTEGRATION = "int_01KAQ60000000000000000000N"
-
-
-def tick_clock() -> None:
-    """Every read of the clock is a second later: creation order is id order."""
-    ticks = itertools.count()
-    clock.set_clock(lambda: T0 + next(ticks) * timedelta(seconds=1))
 
 
 def create(key: str, **fields):
@@ -43,18 +36,6 @@ def delete(key: str, integration_id: str):
 
 def listed(key: str, **query):
     return invoke("list_integrations", key, query=query)
-
-
-def new_service(org, name: str = "Checkout") -> str:
-    reply = invoke("create_service", org.api_key, body={"name": name})
-    assert reply.status == 201, reply.body
-    return reply.body["id"]
-
-
-def scoped_key(org, *scopes: str) -> str:
-    reply = invoke("create_api_key", org.api_key, body={"name": "scoped", "scopes": list(scopes)})
-    assert reply.status == 201, reply.body
-    return reply.body["key"]
 
 
 def receive_grafana(key: str, integration_id: str):

@@ -1,34 +1,20 @@
 """Maintenances through the handlers: create, get, list (filters, paging), PATCH per status, the manual
 actions and their refusals, the timeline, scopes, tenants, and the service status they put services in."""
 
-import itertools
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
-from flare import clock
 from flare.access import auth
 from tests.conftest import invoke
+from tests.support import scoped_key, tick_clock
 
 ID = re.compile(r"^mnt_[0-9A-HJKMNP-TV-Z]{26}$")
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 START = "2030-01-01T00:00:00Z"
 END = "2030-01-01T01:00:00Z"
 ACTIONS = {"start": "start_maintenance", "complete": "complete_maintenance", "cancel": "cancel_maintenance"}
-
-
-def tick_clock(start: datetime = T0, step: timedelta = timedelta(seconds=1)) -> list[datetime]:
-    """Every read of the clock is one step later; returns the times handed out so far (a live list)."""
-    ticks = itertools.count()
-    handed: list[datetime] = []
-
-    def now() -> datetime:
-        handed.append(start + next(ticks) * step)
-        return handed[-1]
-
-    clock.set_clock(now)
-    return handed
 
 
 def at(text: str) -> datetime:
@@ -106,12 +92,6 @@ def service_status(org, service_id: str) -> dict:
     reply = invoke("get_service", org.api_key, path_params={"service_id": service_id})
     assert reply.status == 200, reply.body
     return reply.body
-
-
-def scoped_key(org, *scopes: str) -> str:
-    reply = invoke("create_api_key", org.api_key, body={"name": "scoped", "scopes": list(scopes)})
-    assert reply.status == 201, reply.body
-    return reply.body["key"]
 
 
 def maintenance_items(table) -> list[dict]:

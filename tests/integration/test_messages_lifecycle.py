@@ -1,18 +1,12 @@
 """Timeline messages, resolving and reopening, the /resolve and /publish actions, and deleting an incident."""
 
-import itertools
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from flare import clock
 from tests.conftest import invoke
+from tests.support import tick_clock
 
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
-
-
-def tick_clock() -> None:
-    ticks = itertools.count()
-    clock.set_clock(lambda: T0 + next(ticks) * timedelta(seconds=1))
 
 
 def create(org, **fields) -> dict:

@@ -1,7 +1,6 @@
 """Metrics through the handlers (CRUD, validation, tenants, scopes) and the draft incidents filed from them
 (POST /incidents/from-metric/{id}: the 30-minute window, resolution, races)."""
 
-import itertools
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +10,7 @@ from flare import clock
 from flare.catalog import metrics
 from flare.incidents import use_cases as incidents
 from tests.conftest import invoke
-from tests.integration.test_concurrency import caller_of, race
+from tests.support import caller_of, incident_items, new_service, race, scoped_key, tick_clock
 
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 WINDOW = timedelta(minutes=30)
@@ -24,18 +23,6 @@ def at():
     """Set the clock to a fixed instant (at(T0 + ...)); the wall clock comes back afterwards."""
     yield lambda when: clock.set_clock(lambda: when)
     clock.set_clock(None)
-
-
-def tick_clock() -> None:
-    """Every read of the clock is a second later: creation order is id order."""
-    ticks = itertools.count()
-    clock.set_clock(lambda: T0 + next(ticks) * timedelta(seconds=1))
-
-
-def new_service(org, name: str = "Checkout") -> str:
-    reply = invoke("create_service", org.api_key, body={"name": name})
-    assert reply.status == 201, reply.body
-    return reply.body["id"]
 
 
 def create_metric(key: str, **fields):
@@ -74,16 +61,6 @@ def get_incident(org, incident_id: str) -> dict:
     reply = invoke("get_incident", org.api_key, path_params={"incident_id": incident_id})
     assert reply.status == 200, reply.body
     return reply.body
-
-
-def scoped_key(org, *scopes: str) -> str:
-    reply = invoke("create_api_key", org.api_key, body={"name": "scoped", "scopes": list(scopes)})
-    assert reply.status == 201, reply.body
-    return reply.body["key"]
-
-
-def incident_items(table) -> list[dict]:
-    return [item for item in table.items() if item["SK"]["S"] == "INCIDENT"]
 
 
 @pytest.fixture

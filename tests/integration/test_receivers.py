@@ -22,7 +22,7 @@ from flare import clock as flare_clock
 from flare.alerting import receiving as alerts
 from flare.store import incidents as incidents_store
 from tests.conftest import ROOT, Reply, invoke
-from tests.integration.test_concurrency import WRITERS, caller_of, race
+from tests.support import WRITERS, caller_of, race
 
 VENDORS = ROOT / "tests" / "fixtures" / "vendors"
 PAGERDUTY_SECRET = "pagerduty-signing-secret-for-tests"

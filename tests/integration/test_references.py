@@ -6,7 +6,7 @@ from flare.incidents import filing
 from flare.incidents.models import CreateIncidentRequest
 from flare.store import incidents as incidents_store
 from tests.conftest import invoke
-from tests.integration.test_concurrency import caller_of, race
+from tests.support import caller_of, race
 
 
 def create(org, title="Checkout is down", **fields) -> dict:

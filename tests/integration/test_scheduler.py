@@ -18,7 +18,7 @@ from flare.maintenances import use_cases as maintenances
 from flare.maintenances.models import CreateMaintenanceRequest, UpdateMaintenanceRequest
 from flare.store import client as client_store
 from tests.conftest import EVENTS, LambdaContext, handler_of
-from tests.integration.test_concurrency import caller_of
+from tests.support import caller_of
 
 CREATED = datetime(2030, 1, 1, 0, 0, tzinfo=UTC)
 START = CREATED + timedelta(hours=1)

@@ -1,19 +1,11 @@
 """Services: CRUD, unique names, and the status computed from the incidents affecting them."""
 
-import itertools
 import re
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flare import clock
 from tests.conftest import invoke
-
-
-def tick_clock() -> None:
-    """Every read of the clock is a second later, so creation order is id order (ids sort by time)."""
-    ticks = itertools.count()
-    clock.set_clock(lambda: datetime(2026, 6, 1, 2, 0, tzinfo=UTC) + next(ticks) * timedelta(seconds=1))
+from tests.support import scoped_key, tick_clock
 
 
 def create_service(org, name: str = "Payments", **fields):
@@ -40,12 +32,6 @@ def create_incident(org, **fields) -> dict:
     reply = invoke("create_incident", org.api_key, body={"title": "Checkout is down", **fields})
     assert reply.status == 201, reply.body
     return reply.body
-
-
-def scoped_key(org, *scopes: str) -> str:
-    reply = invoke("create_api_key", org.api_key, body={"name": "scoped", "scopes": list(scopes)})
-    assert reply.status == 201, reply.body
-    return reply.body["key"]
 
 
 # ---- CRUD -------------------------------------------------------------------------------------------------

@@ -99,10 +99,10 @@ def lambda_handler(
     reads_body: bool = True,
     strict_query: bool = True,
 ) -> Callable[[dict, Any], dict]:
-    """The Lambda entry point: request id and logging, body checks, routing, metrics. `form`: the route takes
-        a form-encoded body (Slack's slash commands), not JSON. `paginates`: it signs list cursors, so it reads the
-        cursor secret now, at cold start (a function without it fails to start). `reads_body`: False where the body
-        is never read (its checks would only hide the answer that matters, such as a 405). `strict_query`: a query
+    """The Lambda entry point: request id and logging, body checks, rate limit, routing, metrics. `form`: the route
+    takes a form-encoded body (Slack's slash commands), not JSON. `paginates`: it signs list cursors, so it reads
+    the cursor secret now, at cold start (a function without it fails to start). `reads_body`: False where the body
+    is never read (its checks would only hide the answer that matters, such as a 405). `strict_query`: a query
     parameter the route does not declare is a 422 (the native API); receivers of other vendors' webhooks take any."""
     settings.settings().table()  # at cold start: a misconfigured function fails to start, naming the variable
     if paginates:

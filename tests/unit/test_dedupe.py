@@ -4,7 +4,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flare.incidents.dedupe import FROM_METRIC, NATIVE, DedupePolicy, claim_lapses_at, on_repeat
+from flare.incidents.dedupe import (
+    FROM_METRIC,
+    NATIVE,
+    Claim,
+    ClaimChange,
+    DedupePolicy,
+    claim_change,
+    claim_lapses_at,
+    claim_of,
+    on_repeat,
+)
 
 T = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
@@ -54,3 +64,69 @@ def test_an_unresolved_incident_without_a_window_holds_its_claim_indefinitely():
 def test_the_policies_say_what_each_source_gets():
     assert DedupePolicy(window=None, cooldown=timedelta(0)) == NATIVE
     assert FROM_METRIC.window == 30 * MINUTE and FROM_METRIC.cooldown == timedelta(0)
+
+
+# ---- the claim an incident holds, and how a change moves it -------------------------------------------------
+
+
+def _incident(**changes):
+    from flare.incidents.models import Incident
+
+    at = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
+    fields = dict(
+        id="inc_1",
+        org_id="org_1",
+        title="Disk full",
+        description="",
+        severity="major",
+        status="investigating",
+        published=True,
+        affected_services=[],
+        source="alertmanager",
+        external_id="int_1/db-1",
+        tags=[],
+        metadata={},
+        created_at=at,
+        updated_at=at,
+        started_at=at,
+        dedupe_claimed=True,
+    )
+    return Incident(**(fields | changes))
+
+
+RESOLVED_AT = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
+
+
+def test_an_unresolved_incident_holds_its_claim_until_its_window_ends():
+    assert claim_of(_incident()) == Claim("inc_1", resolved=False, lapses_at=None)
+    window = datetime(2026, 6, 1, 2, 30, tzinfo=UTC)
+    assert claim_of(_incident(dedupe_window_until=window)) == Claim("inc_1", lapses_at=window)
+    assert claim_of(_incident(external_id=None)) is None
+
+
+def test_a_resolved_incident_holds_its_claim_through_its_cooldown_only():
+    resolved = {"status": "resolved", "resolved_at": RESOLVED_AT}
+    cooled = claim_of(_incident(**resolved, reopen_cooldown_seconds=1800))
+    assert cooled == Claim("inc_1", resolved=True, lapses_at=RESOLVED_AT + timedelta(minutes=30))
+    assert claim_of(_incident(**resolved)) is None  # no cooldown: the next repeat opens a new incident
+
+
+def test_resolving_keeps_the_claim_through_the_cooldown_or_lets_it_go():
+    before = _incident()
+    kept, holds = claim_change(
+        before, _incident(status="resolved", resolved_at=RESOLVED_AT, reopen_cooldown_seconds=60)
+    )
+    assert kept == ClaimChange(Claim("inc_1", resolved=True, lapses_at=RESOLVED_AT + timedelta(minutes=1))) and holds
+    released, holds = claim_change(before, _incident(status="resolved", resolved_at=RESOLVED_AT))
+    assert released == ClaimChange(None) and not holds
+
+
+def test_reopening_takes_the_claim_back_unless_another_incident_holds_it_now():
+    before = _incident(status="resolved", resolved_at=RESOLVED_AT, dedupe_claimed=False)
+    change, holds = claim_change(before, _incident(dedupe_claimed=False))
+    assert change == ClaimChange(Claim("inc_1"), or_free=True) and holds
+
+
+def test_a_change_that_neither_resolves_nor_reopens_leaves_the_claim_alone():
+    assert claim_change(_incident(), _incident(title="Disk full on db-1")) == (None, True)
+    assert claim_change(_incident(dedupe_claimed=False), _incident(dedupe_claimed=False, title="x")) == (None, False)

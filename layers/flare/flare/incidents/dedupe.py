@@ -77,9 +77,6 @@ class Claim:
     resolved: bool = False
     lapses_at: datetime | None = None
 
-    def holds_at(self, now: datetime) -> bool:
-        return self.lapses_at is None or now < self.lapses_at
-
 
 def claim_of(incident: "Incident") -> Claim | None:
     """The claim that `incident` should hold on its (source, external_id), or None for none (no external_id,

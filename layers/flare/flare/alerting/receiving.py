@@ -63,7 +63,7 @@ def receive(caller: Caller, kind: str, integration_id: str, body: bytes, headers
     integration = context.integration
     if integration is None or integration.type != kind:
         raise NotFound(f"no {kind} integration {integration_id}")
-    _verify(sender, integration, body, lowered)
+    _verify(sender, integration, body, lowered, now)
     if malformed:
         raise ValidationFailed.of(malformed.field, malformed.message)
     if integration.severity_mapping:  # the organisation's own mapping over the type's defaults
@@ -94,13 +94,15 @@ def _delivery_id(sender: senders.Sender, alert: Alert | None, headers: Mapping[s
     return sender.header_delivery_id(headers) if sender.header_delivery_id else None
 
 
-def _verify(sender: senders.Sender, integration: Integration, body: bytes, headers: Mapping[str, str]) -> None:
+def _verify(
+    sender: senders.Sender, integration: Integration, body: bytes, headers: Mapping[str, str], now: datetime
+) -> None:
     """Where the sender signs and the integration has its secret, the signature must match (401 otherwise)."""
     secret = integration.signing_secret
     if secret is None or sender.verify is None:
         return
     try:
-        sender.verify(secret, body, headers, clock.now().timestamp())
+        sender.verify(secret, body, headers, now.timestamp())
     except SignatureError as error:
         raise Unauthorized(f"{sender.title} signature rejected: {error}") from None
 

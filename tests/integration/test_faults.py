@@ -2,14 +2,18 @@
 persist, a 503 problem with Retry-After and nothing half-written."""
 
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.retries.standard import ExponentialBackoff
 
+from flare.incidents import filing, use_cases as incidents
+from flare.incidents.models import CreateIncidentRequest
 from flare.store import client as client_store
 from tests.conftest import invoke
-from tests.support import incident_items
+from tests.support import caller_of, incident_items
 
 THROTTLED = (400, "com.amazonaws.dynamodb.v20120810#ThrottlingException", "Rate of requests exceeds the allowed")
 BROKEN = (500, "com.amazonaws.dynamodb.v20120810#InternalServerError", "Internal server error")
@@ -134,3 +138,21 @@ def test_an_unreachable_rate_limiter_does_not_stop_requests(org, faults):
 
     assert listed.status == 200
     assert "RateLimit-Limit" not in listed.headers
+
+
+def test_a_repeat_answered_later_than_the_deployed_timeout_is_counted_once(org, dynamodb):
+    """The local moto serves one request at a time, so a burst queues there for longer than the 5 s that a
+    deployed function waits for DynamoDB. A request that timed out still runs in its turn and botocore's retry
+    runs again: an absorbed repeat (ADD occurrences) would count twice. Against the local server the store waits."""
+    caller = caller_of(org)
+    first, _ = filing.create_incident(caller, CreateIncidentRequest(title="Disk", source="am", external_id="d1"))
+
+    with ThreadPoolExecutor(1) as pool:
+        with dynamodb.paused():
+            repeated = pool.submit(filing.absorb, caller, first.id)  # one UpdateItem
+            time.sleep(client_store.AWS_READ_TIMEOUT_SECONDS + 1)
+        absorbed = repeated.result()
+
+    assert absorbed.outcome == "absorbed"
+    assert absorbed.incident.occurrences == 2
+    assert incidents.get_incident(caller, first.id).occurrences == 2

@@ -10,7 +10,8 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -77,11 +78,11 @@ class OneRequestAtATime:
 
     def __init__(self, app: WSGIApp) -> None:
         self._app = app
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
         self._transactions: dict[str, tuple[float, str, list[tuple[str, str]], bytes]] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        with self._lock:
+        with self.lock:
             token = self._transaction_token(environ)
             if token is not None and token in self._transactions:
                 _, status, headers, body = self._transactions[token]
@@ -133,12 +134,15 @@ class LockedMotoServer:
         self._host = host
         self._port = port
         self._serving: BackgroundServer | None = None
+        self._app: OneRequestAtATime | None = None
         self.endpoint_url: str | None = None
 
     def start(self) -> str:
-        app = OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
+        self._app = OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
         # Threaded accept is fine: the lock serialises the work.
-        server = make_server(self._host, self._port, app, threaded=True, request_handler=_QuietRequestHandler)
+        server = make_server(
+            self._host, self._port, self._app, threaded=True, request_handler=_QuietRequestHandler
+        )
         self._serving = BackgroundServer(server, "flare-local-dynamodb")
         self.endpoint_url = self._serving.url
         return self.endpoint_url
@@ -147,6 +151,14 @@ class LockedMotoServer:
         if self._serving is not None:
             self._serving.stop()
             self._serving = None
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Hold every request until the block ends: a server slower than a client's timeout (tests)."""
+        if self._app is None:
+            raise RuntimeError("start() the server first")
+        with self._app.lock:
+            yield
 
     def client(self, service: str = "dynamodb", **config: Any) -> Any:
         """A client of this server (DynamoDB, or another service moto serves) that needs no credentials in the

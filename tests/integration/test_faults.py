@@ -9,7 +9,8 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.retries.standard import ExponentialBackoff
 
-from flare.incidents import filing, use_cases as incidents
+from flare.incidents import filing
+from flare.incidents import use_cases as incidents
 from flare.incidents.models import CreateIncidentRequest
 from flare.store import client as client_store
 from tests.conftest import invoke

@@ -140,9 +140,7 @@ class LockedMotoServer:
     def start(self) -> str:
         self._app = OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
         # Threaded accept is fine: the lock serialises the work.
-        server = make_server(
-            self._host, self._port, self._app, threaded=True, request_handler=_QuietRequestHandler
-        )
+        server = make_server(self._host, self._port, self._app, threaded=True, request_handler=_QuietRequestHandler)
         self._serving = BackgroundServer(server, "flare-local-dynamodb")
         self.endpoint_url = self._serving.url
         return self.endpoint_url

@@ -95,13 +95,16 @@ def test_rules_pull_in_no_aws_sdk_and_no_http_or_store():
     assert result.returncode == 0, f"the rules pulled in {result.stdout.strip()}{result.stderr.strip()}"
 
 
-def test_a_feature_reaches_only_its_own_storage():
-    """Another feature's data is read and changed through that feature's use cases, never its store module."""
+def test_a_feature_reaches_storage_only_through_its_port():
+    """A feature's port (its port.py) is the one module that names its store modules, and only its own: its use
+    cases can then run on the in-memory store (tests/use_cases); another feature's data is read and changed
+    through that feature's use cases."""
     for feature in FEATURES:
-        allowed = STORAGE[feature] | SHARED_STORAGE
         for path in sorted((LAYER / feature).rglob("*.py")):
+            allowed = SHARED_STORAGE | (STORAGE[feature] if path.name == "port.py" else set())
             reached = {name.split(".")[2] for name in _imports(path) if name.startswith("flare.store.")}
             assert reached <= allowed, f"{_module(path)} reaches {sorted(reached - allowed)} of the store"
+        assert (LAYER / feature / "port.py").exists(), f"{feature} has no port"
 
 
 def test_the_store_and_the_shared_pieces_import_no_feature_use_cases():
@@ -130,7 +133,7 @@ def test_every_file_of_the_layer_stays_small():
 def test_every_file_of_the_layer_lives_in_a_feature_or_is_one_piece_of_shared_infrastructure():
     top = {path.name for path in LAYER.iterdir() if not path.name.startswith(("_", "."))} - {"__pycache__"}
     shared = {"store", "http", "fields.py", "settings.py", "observability.py", "errors.py", "clock.py", "ids.py"}
-    shared |= {"retry.py", "cursor.py", "preconditions.py"}
+    shared |= {"retry.py", "cursor.py", "preconditions.py", "ports.py"}
     assert top <= set(FEATURES) | shared, f"neither a feature nor shared: {sorted(top - set(FEATURES) - shared)}"
 
 

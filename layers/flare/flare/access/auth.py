@@ -10,10 +10,10 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from flare.access.port import storage
 from flare.errors import Forbidden, Unauthorized
 from flare.fields import DEFAULT_RATE_LIMIT_PER_MINUTE, Actor
 from flare.ids import is_id, new_id
-from flare.store import access as store
 
 SCOPES = ("read:incidents", "write:incidents", "write:maintenances", "admin")
 # A scope also grants these (each write scope, and admin, can read what it writes).
@@ -82,7 +82,7 @@ def authenticate(authorization: str | None) -> Caller:
         key_id, secret = split_key(token.strip())
     except ValueError:
         raise Unauthorized("malformed API key") from None
-    key = store.get_api_key(key_id)
+    key = storage().get_api_key(key_id)
     if key is None or not hmac.compare_digest(key.secret_hash, hash_secret(secret)):
         raise Unauthorized("unknown API key")
     if key.revoked_at is not None:

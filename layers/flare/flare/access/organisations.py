@@ -6,10 +6,9 @@ from flare import clock, cursor
 from flare.access import auth
 from flare.access.auth import Caller
 from flare.access.models import ApiKey, ApiKeyList, ApiKeyOut, CreateApiKeyRequest, NewApiKeyOut, Organisation
+from flare.access.port import storage
 from flare.errors import NotFound
 from flare.ids import is_id, new_id
-from flare.store import access as store
-from flare.store.queries import query_collection
 
 # The first key of an organisation can do everything.
 BOOTSTRAP_SCOPES = ["admin", "write:incidents", "write:maintenances", "read:incidents"]
@@ -39,7 +38,7 @@ def create_organisation(name: str, *, api_key: str | None = None) -> CreatedOrga
         secret_hash=auth.hash_secret(secret),
         created_at=now,
     )
-    store.create_organisation(org, key)
+    storage().create_organisation(org, key)
     return CreatedOrganisation(organisation_id=org.id, name=name, api_key=full_key)
 
 
@@ -59,7 +58,7 @@ def create_api_key(caller: Caller, request: CreateApiKeyRequest) -> NewApiKeyOut
         created_at=clock.now(),
         created_by=caller.key_id,
     )
-    store.put_api_key(key)
+    storage().put_api_key(key)
     return NewApiKeyOut(**_out(key).model_dump(), key=full_key)
 
 
@@ -67,12 +66,12 @@ def list_api_keys(caller: Caller, *, limit: int, after: str | None) -> ApiKeyLis
     items, next_cursor = cursor.paged(
         cursor.fingerprint(org=caller.org_id, list="api_keys"),
         after,
-        lambda start: query_collection(caller.org_id, "KEYS", limit=limit, start=start),
+        lambda start: storage().list_api_keys(caller.org_id, limit=limit, start=start),
     )
-    return ApiKeyList(api_keys=[_out(ApiKey.model_validate(item)) for item in items], next_cursor=next_cursor)
+    return ApiKeyList(api_keys=[_out(key) for key in items], next_cursor=next_cursor)
 
 
 def revoke_api_key(caller: Caller, key_id: str) -> None:
     """Revoke a key of the caller's organisation (idempotent); another organisation's key is not found."""
-    if not is_id(key_id, "key") or store.revoke_api_key(caller.org_id, key_id, clock.now()) is None:
+    if not is_id(key_id, "key") or storage().revoke_api_key(caller.org_id, key_id, clock.now()) is None:
         raise NotFound(f"no API key {key_id}")

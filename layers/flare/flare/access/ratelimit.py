@@ -8,8 +8,8 @@ what lets every answer carry exact RateLimit-* headers and lets the local stack 
 from dataclasses import dataclass
 
 from flare import clock
+from flare.access.port import storage
 from flare.errors import RateLimited
-from flare.store import access as store
 
 WINDOW_SECONDS = 60
 
@@ -34,7 +34,7 @@ def spend(key_id: str, limit: int) -> Allowance:
     window = now - now % WINDOW_SECONDS
     reset = window + WINDOW_SECONDS - now
     # Counters outlive their window a little (TTL), so a late request never recreates a stale one as fresh.
-    count = store.count_request(key_id, window, limit, expires_at=window + 2 * WINDOW_SECONDS)
+    count = storage().count_request(key_id, window, limit, expires_at=window + 2 * WINDOW_SECONDS)
     if count is None:
         spent = Allowance(limit, 0, reset)
         raise RateLimited(

@@ -9,12 +9,11 @@ from flare.alerting.models import (
     IntegrationOut,
     NewIntegrationOut,
 )
+from flare.alerting.port import integrations as storage
 from flare.catalog import services
 from flare.errors import Conflict, NotFound
 from flare.ids import is_id, new_id
-from flare.store import integrations as store
 from flare.store.errors import ServiceMissing, TeamTaken
-from flare.store.queries import query_collection
 
 SLACK_COMMANDS_PATH = "/api/v1/integrations/slack/commands"
 
@@ -46,7 +45,7 @@ def create_integration(caller: Caller, request: CreateIntegrationRequest) -> New
         created_by=caller.key_id,
     )
     try:
-        store.create_integration(integration)
+        storage().create_integration(integration)
     except ServiceMissing as missing:
         raise services.missing(missing.service_id, "default_services") from None
     except TeamTaken:
@@ -58,7 +57,7 @@ def create_integration(caller: Caller, request: CreateIntegrationRequest) -> New
 
 def find(caller: Caller, integration_id: str, kind: str | None = None) -> Integration:
     """The organisation's integration with this id (and of this type, when given), else 404."""
-    integration = store.get_integration(caller.org_id, integration_id) if is_id(integration_id, "int") else None
+    integration = storage().get_integration(caller.org_id, integration_id) if is_id(integration_id, "int") else None
     if integration is None or (kind is not None and integration.type != kind):
         raise NotFound(f"no {kind + ' ' if kind else ''}integration {integration_id}")
     return integration
@@ -72,13 +71,13 @@ def list_integrations(caller: Caller, *, limit: int, after: str | None) -> Integ
     items, next_cursor = cursor.paged(
         cursor.fingerprint(org=caller.org_id, list="integrations"),
         after,
-        lambda start: query_collection(caller.org_id, "INTEGRATIONS", limit=limit, start=start),
+        lambda start: storage().list_integrations(caller.org_id, limit=limit, start=start),
     )
-    found = [integration_out(Integration.model_validate(item)) for item in items]
+    found = [integration_out(integration) for integration in items]
     return IntegrationList(integrations=found, next_cursor=next_cursor)
 
 
 def delete_integration(caller: Caller, integration_id: str) -> None:
     """Delete it: its webhook stops answering; the incidents it opened stay."""
-    if not store.delete_integration(find(caller, integration_id)):
+    if not storage().delete_integration(find(caller, integration_id)):
         raise NotFound(f"no integration {integration_id}")

@@ -1,5 +1,6 @@
 """Integrations (alert senders and Slack workspaces), what a receiver answers, and Slack messages."""
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
@@ -17,6 +18,7 @@ from flare.fields import (
     Severity,
     Timestamp,
 )
+from flare.incidents.dedupe import Claim
 
 # Integration types that are not alert senders, and how they sign: Slack's slash commands (alerting/slack.py),
 # always signed. This is the one place where Slack joins the senders' registry.
@@ -150,3 +152,13 @@ class SlackMessage(BaseModel):
     response_type: Literal["in_channel", "ephemeral"]
     text: str = Field(description="Plain text: notifications and clients without blocks")
     blocks: list[dict[str, Any]] = Field(description="Block Kit blocks")
+
+
+@dataclass(frozen=True)
+class AlertContext:
+    """What a receiver needs to act on a delivery, read together (alerting.receiving)."""
+
+    integration: Integration | None
+    claim: Claim | None  # the dedupe claim on the delivery's key
+    service_ids: dict[str, str]  # casefolded service name → id, for the names the alert gave
+    delivered_before: bool = False  # the delivery's own id was recorded (store.deliveries)

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 from flare import clock
 from flare.access.auth import Caller
-from flare.alerting import senders
-from flare.alerting.models import AlertReceived, Integration
+from flare.alerting import port, senders
+from flare.alerting.models import AlertContext, AlertReceived, Integration
 from flare.alerting.senders.alert import Alert, PayloadError, dedupe_key
 from flare.alerting.signatures import SignatureError
 from flare.errors import NotFound, Unauthorized, ValidationFailed
@@ -24,8 +24,6 @@ from flare.incidents import filing
 from flare.incidents import use_cases as incidents
 from flare.incidents.dedupe import DedupePolicy
 from flare.incidents.models import Incident, Message
-from flare.store import deliveries as deliveries_store
-from flare.store import integrations as store
 from flare.store.errors import ServiceMissing
 
 
@@ -48,7 +46,7 @@ def receive(caller: Caller, kind: str, integration_id: str, body: bytes, headers
     delivery_id = _delivery_id(sender, alert, lowered)
     now = clock.now()
     context = (
-        store.alert_context(
+        port.integrations().alert_context(
             caller.org_id,
             integration_id,
             kind,
@@ -58,7 +56,7 @@ def receive(caller: Caller, kind: str, integration_id: str, body: bytes, headers
             now=now,
         )
         if is_id(integration_id, "int")
-        else store.AlertContext(None, None, {})
+        else AlertContext(None, None, {})
     )
     integration = context.integration
     if integration is None or integration.type != kind:
@@ -77,7 +75,7 @@ def receive(caller: Caller, kind: str, integration_id: str, body: bytes, headers
     if delivery_id and integration.signing_secret and received.outcome != "ignored":
         # Recorded once acted on, so that a sender's retry after a failure still acts. Only for signed senders:
         # an unsigned delivery's id proves nothing and would let anyone holding the key block a later one.
-        deliveries_store.record_delivery(caller.org_id, integration.id, delivery_id, expires_at=now + DELIVERY_MEMORY)
+        port.deliveries().record_delivery(caller.org_id, integration.id, delivery_id, expires_at=now + DELIVERY_MEMORY)
     return received
 
 
@@ -107,7 +105,7 @@ def _verify(
         raise Unauthorized(f"{sender.title} signature rejected: {error}") from None
 
 
-def _fire(caller: Caller, context: store.AlertContext, alert: Alert) -> AlertReceived:
+def _fire(caller: Caller, context: AlertContext, alert: Alert) -> AlertReceived:
     integration = context.integration
     if absorbed := filing.absorb_claimed(caller, context.claim):  # the common case: a repeat
         return _received(absorbed, integration)
@@ -164,7 +162,7 @@ def _received(filed: "filing.Filed", integration: Integration) -> AlertReceived:
     )
 
 
-def _resolve(caller: Caller, context: store.AlertContext, alert: Alert) -> AlertReceived:
+def _resolve(caller: Caller, context: AlertContext, alert: Alert) -> AlertReceived:
     claim = context.claim
     if claim is None or claim.resolved:
         return _nothing_open(alert)

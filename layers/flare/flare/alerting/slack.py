@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from flare import clock
 from flare.access.auth import Caller, effective_scopes
-from flare.alerting import signatures, slash_commands
+from flare.alerting import port, signatures, slash_commands
 from flare.alerting.models import SlackMessage
 from flare.alerting.slash_commands import Declare, Help, Mistake, Resolve, Status, Update
 from flare.catalog import services
@@ -24,8 +24,6 @@ from flare.fields import Actor
 from flare.incidents import filing
 from flare.incidents import use_cases as incidents
 from flare.incidents.models import CreateIncidentRequest, CreateMessageRequest, IncidentSummary, ResolveIncidentRequest
-from flare.store import deliveries as deliveries_store
-from flare.store import integrations as store
 
 MAX_LISTED = 20
 SEVERITY_MARK = {"critical": "🔴", "major": "🟠", "minor": "🟡", "low": "🔵", "maintenance": "🛠️"}
@@ -38,7 +36,7 @@ def handle_command(body: bytes, headers: Mapping[str, str]) -> SlackMessage:
     def field(name: str) -> str:
         return (form.get(name) or [""])[0]
 
-    integration = store.slack_integration(field("team_id")) if field("team_id") else None
+    integration = port.integrations().slack_integration(field("team_id")) if field("team_id") else None
     if integration is None or integration.signing_secret is None:
         raise Unauthorized("request not verified: this Slack workspace is not connected to Flare")
     lowered = {name.lower(): value for name, value in headers.items()}
@@ -68,12 +66,12 @@ def handle_command(body: bytes, headers: Mapping[str, str]) -> SlackMessage:
     team = f"slack:{integration.team_id}"
     signature = lowered.get(signatures.SLACK_SIGNATURE_HEADER.lower(), "")
     replay_ends = now + timedelta(seconds=2 * signatures.MAX_AGE_SECONDS)  # past the window on either side
-    if not deliveries_store.claim_delivery(integration.org_id, team, signature, now=now, expires_at=replay_ends):
+    if not port.deliveries().claim_delivery(integration.org_id, team, signature, now=now, expires_at=replay_ends):
         replayed = "This exact request was received before; it was not run again."
         return _ephemeral(replayed, [replayed])
     answer = _run(caller, command, user, field("command") or "/incident")
     if answer.response_type == "ephemeral":  # a mistake: it did nothing, so it leaves nothing behind
-        deliveries_store.release_delivery(integration.org_id, team, signature)
+        port.deliveries().release_delivery(integration.org_id, team, signature)
     return answer
 
 

@@ -6,15 +6,15 @@ from flare import clock, cursor
 from flare.access.auth import Caller
 from flare.catalog import services
 from flare.catalog.models import CreateMetricRequest, Metric, MetricList, MetricOut, UpdateMetricRequest
+from flare.catalog.port import metrics as storage
 from flare.errors import Conflict, NotFound, PreconditionFailed
 from flare.ids import is_id, new_id
 from flare.incidents import filing
 from flare.incidents.dedupe import FROM_METRIC
 from flare.incidents.models import Incident, IncidentOut, Message
 from flare.preconditions import patched
-from flare.store import metrics as store
 from flare.store.errors import ServiceMissing, Stale
-from flare.store.queries import Filter, query_collection
+from flare.store.queries import Filter
 
 SOURCE = "metric"
 
@@ -34,14 +34,14 @@ def create_metric(caller: Caller, request: CreateMetricRequest) -> MetricOut:
         created_by=caller.key_id,
     )
     try:
-        store.save_metric(None, metric)
+        storage().save_metric(None, metric)
     except ServiceMissing as missing:
         raise services.missing(missing.service_id, "service_id") from None
     return metric_out(metric)
 
 
 def _get(caller: Caller, metric_id: str) -> Metric:
-    metric = store.get_metric(caller.org_id, metric_id) if is_id(metric_id, "met") else None
+    metric = storage().get_metric(caller.org_id, metric_id) if is_id(metric_id, "met") else None
     if metric is None:
         raise NotFound(f"no metric {metric_id}")
     return metric
@@ -58,9 +58,9 @@ def list_metrics(caller: Caller, *, service_id: str | None, limit: int, after: s
     items, next_cursor = cursor.paged(
         cursor.fingerprint(org=caller.org_id, list="metrics", service_id=service_id),
         after,
-        lambda start: query_collection(caller.org_id, "METRICS", limit=limit, start=start, where=where),
+        lambda start: storage().list_metrics(caller.org_id, limit=limit, start=start, where=where),
     )
-    return MetricList(metrics=[metric_out(Metric.model_validate(item)) for item in items], next_cursor=next_cursor)
+    return MetricList(metrics=[metric_out(metric) for metric in items], next_cursor=next_cursor)
 
 
 def update_metric(caller: Caller, metric_id: str, request: UpdateMetricRequest, if_match: str | None) -> MetricOut:
@@ -69,7 +69,7 @@ def update_metric(caller: Caller, metric_id: str, request: UpdateMetricRequest, 
     if after is None:
         return metric_out(before)
     try:
-        store.save_metric(before, after)
+        storage().save_metric(before, after)
     except Stale:
         raise PreconditionFailed("the metric changed since it was read; fetch it and try again") from None
     except ServiceMissing as missing:
@@ -78,7 +78,7 @@ def update_metric(caller: Caller, metric_id: str, request: UpdateMetricRequest, 
 
 
 def delete_metric(caller: Caller, metric_id: str) -> None:
-    if not is_id(metric_id, "met") or not store.delete_metric(caller.org_id, metric_id):
+    if not is_id(metric_id, "met") or not storage().delete_metric(caller.org_id, metric_id):
         raise NotFound(f"no metric {metric_id}")
 
 
@@ -87,7 +87,7 @@ def open_incident(caller: Caller, metric_id: str) -> tuple[IncidentOut, bool]:
     metric while that incident is unresolved, that incident (the call counted) and False."""
     metric, claim = (None, None)
     if is_id(metric_id, "met"):
-        metric, claim = store.metric_and_claim(caller.org_id, metric_id, SOURCE)
+        metric, claim = storage().metric_and_claim(caller.org_id, metric_id, SOURCE)
     if metric is None:
         raise NotFound(f"no metric {metric_id}")
     if absorbed := filing.absorb_claimed(caller, claim):

@@ -3,14 +3,13 @@
 from flare import clock, cursor
 from flare.access.auth import Caller
 from flare.catalog.models import CreateServiceRequest, Service, ServiceList, ServiceOut, UpdateServiceRequest
+from flare.catalog.port import services as storage
 from flare.catalog.rollup import service_status
 from flare.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from flare.fields import AffectedServiceOut
 from flare.ids import is_id, new_id
 from flare.preconditions import patched
-from flare.store import services as store
 from flare.store.errors import ConditionFailed, NameTaken, ServiceBusy
-from flare.store.queries import query_collection
 
 
 def service_out(service: Service) -> ServiceOut:
@@ -30,7 +29,7 @@ def service_out(service: Service) -> ServiceOut:
 def affected_services(org_id: str, service_ids: list[str]) -> dict[str, AffectedServiceOut]:
     """Each service with its current status, for incidents' and maintenances' rollups (one BatchGet for all;
     a deleted service shows as unknown)."""
-    found = store.get_services(org_id, service_ids) if service_ids else {}
+    found = storage().get_services(org_id, service_ids) if service_ids else {}
     return {
         service_id: AffectedServiceOut(id=service_id, name=service.name, status=service_out(service).status)
         if (service := found.get(service_id))
@@ -41,7 +40,7 @@ def affected_services(org_id: str, service_ids: list[str]) -> dict[str, Affected
 
 def ids_by_name(caller: Caller, names: list[str]) -> dict[str, str]:
     """The ids of the caller's services with these names (case-insensitive), keyed by the casefolded name."""
-    return store.service_ids_by_name(caller.org_id, names)
+    return storage().service_ids_by_name(caller.org_id, names)
 
 
 def missing(service_id: str, field: str = "affected_services") -> ValidationFailed:
@@ -73,14 +72,14 @@ def create_service(caller: Caller, request: CreateServiceRequest) -> ServiceOut:
         updated_at=now,
     )
     try:
-        store.create_service(service)
+        storage().create_service(service)
     except NameTaken:
         raise _name_taken(request.name) from None
     return service_out(service)
 
 
 def _get(caller: Caller, service_id: str) -> Service:
-    service = store.get_service(caller.org_id, service_id) if is_id(service_id, "svc") else None
+    service = storage().get_service(caller.org_id, service_id) if is_id(service_id, "svc") else None
     if service is None:
         raise NotFound(f"no service {service_id}")
     return service
@@ -94,9 +93,9 @@ def list_services(caller: Caller, *, limit: int, after: str | None) -> ServiceLi
     items, next_cursor = cursor.paged(
         cursor.fingerprint(org=caller.org_id, list="services"),
         after,
-        lambda start: query_collection(caller.org_id, "SERVICES", limit=limit, start=start),
+        lambda start: storage().list_services(caller.org_id, limit=limit, start=start),
     )
-    return ServiceList(services=[service_out(Service.model_validate(item)) for item in items], next_cursor=next_cursor)
+    return ServiceList(services=[service_out(service) for service in items], next_cursor=next_cursor)
 
 
 def update_service(caller: Caller, service_id: str, request: UpdateServiceRequest, if_match: str | None) -> ServiceOut:
@@ -105,7 +104,7 @@ def update_service(caller: Caller, service_id: str, request: UpdateServiceReques
     if after is None:
         return service_out(before)
     try:
-        store.update_service(before, after)
+        storage().update_service(before, after)
     except NameTaken:
         raise _name_taken(after.name) from None
     except ConditionFailed:
@@ -116,7 +115,7 @@ def update_service(caller: Caller, service_id: str, request: UpdateServiceReques
 def delete_service(caller: Caller, service_id: str) -> None:
     service = _get(caller, service_id)
     try:
-        store.delete_service(service)
+        storage().delete_service(service)
     except ServiceBusy as busy:
         incidents = sorted(subject for subject in busy.impacts if is_id(subject, "inc"))
         maintenances = sorted(subject for subject in busy.impacts if is_id(subject, "mnt"))

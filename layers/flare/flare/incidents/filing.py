@@ -16,9 +16,9 @@ from flare.incidents import dedupe, lifecycle, use_cases
 from flare.incidents.dedupe import NATIVE, DedupePolicy, Outcome
 from flare.incidents.lifecycle import service_impact_change
 from flare.incidents.models import CreateIncidentRequest, Incident, IncidentOut, Message
+from flare.incidents.port import storage
 from flare.incidents.use_cases import MAX_ATTEMPTS, state_of, with_state
 from flare.retry import back_off
-from flare.store import incidents as store
 from flare.store.errors import DuplicateIncident, ServiceMissing, Stale
 
 
@@ -94,7 +94,7 @@ def file_incident(
             back_off(attempt)
         incident, messages = draft(clock.now())
         try:
-            written = store.create_incident(incident, messages, service_impact_change(None, state_of(incident)))
+            written = storage().create_incident(incident, messages, service_impact_change(None, state_of(incident)))
             return Filed(written, "created", messages)
         except DuplicateIncident as held:
             repeated = _repeat(caller, held, reopen_note)
@@ -144,7 +144,7 @@ def absorb_claimed(caller: Caller, claim: dedupe.Claim | None) -> Filed | None:
 
 def absorb(caller: Caller, incident_id: str) -> Filed | None:
     """Count a repeat on the unresolved incident: one conditional update; None if it no longer takes it."""
-    absorbed = store.absorb_repeat(caller.org_id, incident_id, clock.now())
+    absorbed = storage().absorb_repeat(caller.org_id, incident_id, clock.now())
     return Filed(absorbed, "absorbed", None) if absorbed else None
 
 

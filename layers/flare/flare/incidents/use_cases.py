@@ -22,11 +22,11 @@ from flare.incidents.models import (
     ResolveIncidentRequest,
     UpdateIncidentRequest,
 )
+from flare.incidents.port import storage
 from flare.preconditions import check_if_match
 from flare.retry import back_off
-from flare.store import incidents as store
 from flare.store.errors import ServiceMissing, Stale
-from flare.store.queries import Filter, query_collection
+from flare.store.queries import Filter
 
 # Optimistic writes retry this often when another writer got there first (then 503, try again later).
 MAX_ATTEMPTS = 8
@@ -80,7 +80,7 @@ def id_in_path(caller: Caller, given: str) -> str:
     number = reference_number(given)
     if number is None:
         return given
-    found = store.incident_id_by_number(caller.org_id, number)
+    found = storage().incident_id_by_number(caller.org_id, number)
     if found is None:
         raise NotFound(f"no incident {given}")
     return found
@@ -107,7 +107,7 @@ def new_message(caller: Caller, incident_id: str, message_type: str, description
 
 
 def _read(caller: Caller, incident_id: str) -> tuple[Incident, list[Message]]:
-    found = store.get_incident(caller.org_id, incident_id) if is_id(incident_id, "inc") else None
+    found = storage().get_incident(caller.org_id, incident_id) if is_id(incident_id, "inc") else None
     if found is None:
         raise NotFound(f"no incident {incident_id}")
     return found
@@ -167,20 +167,9 @@ def list_incidents(
     items, next_cursor = cursor.paged(
         query,
         after,
-        lambda start: query_collection(
-            caller.org_id,
-            "INCIDENTS",
-            limit=limit,
-            start=start,
-            id_range=id_range,
-            where=where,
-        ),
+        lambda start: storage().list_incidents(caller.org_id, limit=limit, start=start, id_range=id_range, where=where),
     )
-    incidents = [store.incident_from_item(item) for item in items]
-    return IncidentList(
-        incidents=summaries(incidents),
-        next_cursor=next_cursor,
-    )
+    return IncidentList(incidents=summaries(items), next_cursor=next_cursor)
 
 
 def list_messages(caller: Caller, incident_id: str, *, limit: int, after: str | None) -> MessageList:
@@ -189,9 +178,9 @@ def list_messages(caller: Caller, incident_id: str, *, limit: int, after: str | 
     items, next_cursor = cursor.paged(
         cursor.fingerprint(org=caller.org_id, list="messages", incident=incident_id),
         after,
-        lambda start: store.list_messages(caller.org_id, incident_id, limit=limit, start=start),
+        lambda start: storage().list_messages(caller.org_id, incident_id, limit=limit, start=start),
     )
-    return MessageList(messages=[Message.model_validate(item) for item in items], next_cursor=next_cursor)
+    return MessageList(messages=items, next_cursor=next_cursor)
 
 
 # ---- change -------------------------------------------------------------------------------------------
@@ -218,7 +207,7 @@ def change(
         after = after.model_copy(update={"version": before.version + 1, "updated_at": now})
         impact = service_impact_change(state_of(before), state_of(after))
         try:
-            written = store.save_incident(before, after, new_messages, impact)
+            written = storage().save_incident(before, after, new_messages, impact)
         except Stale:
             if if_match is not None:
                 raise PreconditionFailed("the incident changed since it was read; fetch it and retry") from None
@@ -259,7 +248,7 @@ def add_message(caller: Caller, incident_id: str, request: CreateMessageRequest)
         raise NotFound(f"no incident {incident_id}")
     now = clock.now()
     message = new_message(caller, incident_id, request.type, request.description, now)
-    if request.type != "resolved" and store.append_message(caller.org_id, message, now):
+    if request.type != "resolved" and storage().append_message(caller.org_id, message, now):
         return message
 
     def apply(incident: Incident, now: datetime) -> tuple[Incident, list[Message]]:
@@ -307,7 +296,7 @@ def delete_incident(caller: Caller, incident_id: str) -> None:
             back_off(attempt)
         incident, _messages = _read(caller, incident_id)
         try:
-            store.delete_incident(incident, service_impact_change(state_of(incident), None))
+            storage().delete_incident(incident, service_impact_change(state_of(incident), None))
             return
         except Stale:
             continue

@@ -21,11 +21,11 @@ from flare.maintenances.models import (
     MaintenanceSummary,
     UpdateMaintenanceRequest,
 )
+from flare.maintenances.port import storage
 from flare.preconditions import check_if_match
 from flare.retry import back_off
-from flare.store import maintenances as store
 from flare.store.errors import ServiceMissing, Stale
-from flare.store.queries import Filter, query_collection
+from flare.store.queries import Filter
 
 SCHEDULER = "scheduler"
 MAX_ATTEMPTS = 8
@@ -87,14 +87,14 @@ def create_maintenance(caller: Caller, request: CreateMaintenanceRequest) -> Mai
     )
     event = _event("scheduled", caller.key_id, now)
     try:
-        store.create_maintenance(maintenance, event, _due_at(maintenance))
+        storage().create_maintenance(maintenance, event, _due_at(maintenance))
     except ServiceMissing as missing:
         raise services.missing(missing.service_id) from None
     return _view(maintenance, [event])
 
 
 def _read(org_id: str, maintenance_id: str) -> tuple[Maintenance, list[MaintenanceEvent]]:
-    found = store.get_maintenance(org_id, maintenance_id) if is_id(maintenance_id, "mnt") else None
+    found = storage().get_maintenance(org_id, maintenance_id) if is_id(maintenance_id, "mnt") else None
     if found is None:
         raise NotFound(f"no maintenance {maintenance_id}")
     return found
@@ -133,23 +133,16 @@ def list_maintenances(
     items, next_cursor = cursor.paged(
         query,
         after,
-        lambda start: query_collection(
-            caller.org_id,
-            "MAINTENANCES",
-            limit=limit,
-            start=start,
-            where=where,
-        ),
+        lambda start: storage().list_maintenances(caller.org_id, limit=limit, start=start, where=where),
     )
-    maintenances = [Maintenance.model_validate(item) for item in items]
-    return MaintenanceList(maintenances=_summaries(maintenances), next_cursor=next_cursor)
+    return MaintenanceList(maintenances=_summaries(items), next_cursor=next_cursor)
 
 
 def _save(before: Maintenance, after: Maintenance, events: list[MaintenanceEvent]) -> None:
     impact = impact_change(
         rules.impact(before.status, before.affected_services), rules.impact(after.status, after.affected_services)
     )
-    store.save_maintenance(before, after, events, impact, _due_at(after))
+    storage().save_maintenance(before, after, events, impact, _due_at(after))
 
 
 def update_maintenance(
@@ -243,7 +236,7 @@ def sweep(now: datetime | None = None) -> SweepReport:
     does not stop the others: it is reported."""
     now = now or clock.now()
     report = SweepReport()
-    for due in store.due_maintenances(now):
+    for due in storage().due_maintenances(now):
         try:
             _catch_up(due, now, report)
         except Exception as error:  # noqa: BLE001 - reported per maintenance, the sweep goes on
@@ -268,7 +261,7 @@ def _catch_up(maintenance: Maintenance | None, now: datetime, report: SweepRepor
             _save(maintenance, after, [event])
         except Stale:
             # Someone (a manual action, another sweep) got there first: look again at what is true now.
-            found = store.get_maintenance(maintenance.org_id, maintenance.id, event_limit=0)
+            found = storage().get_maintenance(maintenance.org_id, maintenance.id, event_limit=0)
             maintenance = found[0] if found else None
             continue
         report.transitions.append((maintenance.id, action))

@@ -8,6 +8,7 @@ from flare.clock import iso
 from flare.store.client import client, table_name
 from flare.store.codec import from_item, key, record, to_item, values
 from flare.store.keys import KEY_SK, ORG_SK, api_key_pk, list_pk, org_pk, rate_pk
+from flare.store.queries import Page, query_collection
 from flare.store.transactions import Transaction
 
 
@@ -41,6 +42,11 @@ def get_api_key(key_id: str) -> ApiKey | None:
     response = client().get_item(TableName=table_name(), Key=key(api_key_pk(key_id), KEY_SK))
     item = response.get("Item")
     return ApiKey.model_validate(from_item(item)) if item else None
+
+
+def list_api_keys(org_id: str, *, limit: int, start: dict[str, str] | None) -> Page:
+    page = query_collection(org_id, "KEYS", limit=limit, start=start)
+    return Page([ApiKey.model_validate(item) for item in page.items], page.next_position)
 
 
 def revoke_api_key(org_id: str, key_id: str, at: datetime) -> ApiKey | None:

@@ -22,7 +22,7 @@ from flare.store.keys import (
     org_pk,
     reference_pk,
 )
-from flare.store.queries import Page, check_position, delete_partition, record_and_timeline
+from flare.store.queries import Filter, Page, check_position, delete_partition, query_collection, record_and_timeline
 from flare.store.services import raise_if_service_missing, record_impact
 from flare.store.transactions import Transaction
 
@@ -145,6 +145,14 @@ def get_incident(org_id: str, incident_id: str, *, message_limit: int = 100) -> 
     return incident_from_item(items[0]), [Message.model_validate(item) for item in items[1:]]
 
 
+def list_incidents(
+    org_id: str, *, limit: int, start: dict[str, str] | None, id_range: tuple[str, str] | None, where: Filter
+) -> Page:
+    """A newest-first page of the organisation's incidents (ids in `id_range`, matching `where`)."""
+    page = query_collection(org_id, "INCIDENTS", limit=limit, start=start, id_range=id_range, where=where)
+    return Page([incident_from_item(item) for item in page.items], page.next_position)
+
+
 def list_messages(org_id: str, incident_id: str, *, limit: int, start: dict[str, str] | None) -> Page:
     request: dict[str, Any] = {
         "TableName": table_name(),
@@ -157,10 +165,11 @@ def list_messages(org_id: str, incident_id: str, *, limit: int, start: dict[str,
         check_position(start, "PK", incident_pk(org_id, incident_id))
         request["ExclusiveStartKey"] = to_item(start)
     items = [from_item(item) for item in client().query(**request).get("Items", [])]
+    messages = [Message.model_validate(item) for item in items[:limit]]
     if len(items) > limit:
         last = items[limit - 1]
-        return Page(items[:limit], {"PK": last["PK"], "SK": last["SK"]})
-    return Page(items, None)
+        return Page(messages, {"PK": last["PK"], "SK": last["SK"]})
+    return Page(messages, None)
 
 
 # ---- change ---------------------------------------------------------------------------------------------

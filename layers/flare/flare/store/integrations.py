@@ -1,11 +1,9 @@
 """Integrations (alert senders and Slack workspaces), and what a receiver reads to act on a delivery."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
-from flare.alerting.models import Integration
-from flare.incidents.dedupe import Claim
+from flare.alerting.models import AlertContext, Integration
 from flare.store.claims import claim_from, claim_key
 from flare.store.client import client, table_name
 from flare.store.codec import from_item, key, record
@@ -22,7 +20,7 @@ from flare.store.keys import (
     service_name_pk,
     slack_team_pk,
 )
-from flare.store.queries import batch_get
+from flare.store.queries import Page, batch_get, query_collection
 from flare.store.services import NO_IMPACT, names_to_ids, raise_if_service_missing, record_impact
 from flare.store.transactions import Transaction
 
@@ -61,6 +59,11 @@ def get_integration(org_id: str, integration_id: str) -> Integration | None:
     return Integration.model_validate(from_item(item)) if item else None
 
 
+def list_integrations(org_id: str, *, limit: int, start: dict[str, str] | None) -> Page:
+    page = query_collection(org_id, "INTEGRATIONS", limit=limit, start=start)
+    return Page([Integration.model_validate(item) for item in page.items], page.next_position)
+
+
 def delete_integration(integration: Integration) -> bool:
     """Delete the integration (and its Slack workspace claim); False when it is already gone."""
     transaction = Transaction().delete(
@@ -80,16 +83,6 @@ def slack_integration(team_id: str) -> Integration | None:
     response = client().get_item(TableName=table_name(), Key=key(slack_team_pk(team_id), SLACK_TEAM_SK))
     item = response.get("Item")
     return Integration.model_validate(from_item(item)["integration"]) if item else None
-
-
-@dataclass(frozen=True)
-class AlertContext:
-    """What a receiver needs to act on a delivery, read together (alerting.receiving)."""
-
-    integration: Integration | None
-    claim: Claim | None  # the dedupe claim on the delivery's key
-    service_ids: dict[str, str]  # casefolded service name → id, for the names the alert gave
-    delivered_before: bool = False  # the delivery's own id was recorded (store.deliveries)
 
 
 def alert_context(

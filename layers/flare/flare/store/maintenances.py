@@ -18,7 +18,7 @@ from flare.store.keys import (
     maintenance_pk,
     schedule_sk,
 )
-from flare.store.queries import record_and_timeline
+from flare.store.queries import Filter, Page, query_collection, record_and_timeline
 from flare.store.services import NO_IMPACT, raise_if_service_missing, record_impact
 from flare.store.transactions import Transaction
 
@@ -67,6 +67,12 @@ def get_maintenance(
     if items is None:
         return None
     return Maintenance.model_validate(items[0]), [MaintenanceEvent.model_validate(item) for item in items[1:]]
+
+
+def list_maintenances(org_id: str, *, limit: int, start: dict[str, str] | None, where: Filter) -> Page:
+    """A newest-first page of the organisation's maintenances matching `where`."""
+    page = query_collection(org_id, "MAINTENANCES", limit=limit, start=start, where=where)
+    return Page([Maintenance.model_validate(item) for item in page.items], page.next_position)
 
 
 def save_maintenance(

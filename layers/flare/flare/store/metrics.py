@@ -9,7 +9,7 @@ from flare.store.client import client, table_name
 from flare.store.codec import from_item, key, record
 from flare.store.errors import ConditionFailed, ServiceMissing, Stale
 from flare.store.keys import DEDUPE_SK, METRIC_SK, list_pk, metric_pk
-from flare.store.queries import batch_get, delete_if_exists
+from flare.store.queries import Filter, Page, batch_get, delete_if_exists, query_collection
 from flare.store.services import NO_IMPACT, record_impact
 from flare.store.transactions import Transaction
 
@@ -54,6 +54,11 @@ def get_metric(org_id: str, metric_id: str) -> Metric | None:
     response = client().get_item(TableName=table_name(), Key=key(metric_pk(org_id, metric_id), METRIC_SK))
     item = response.get("Item")
     return Metric.model_validate(from_item(item)) if item else None
+
+
+def list_metrics(org_id: str, *, limit: int, start: dict[str, str] | None, where: Filter) -> Page:
+    page = query_collection(org_id, "METRICS", limit=limit, start=start, where=where)
+    return Page([Metric.model_validate(item) for item in page.items], page.next_position)
 
 
 def delete_metric(org_id: str, metric_id: str) -> bool:

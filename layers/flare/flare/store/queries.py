@@ -27,9 +27,11 @@ def _position(attributes: dict[str, Any]) -> dict[str, str]:
 
 
 class Filter:
-    """A list filter, condition by condition (all must hold), as a DynamoDB filter expression."""
+    """A list filter, condition by condition (all must hold): as a DynamoDB filter expression, and as `clauses`
+    (attribute, operator, value) for a store that is not DynamoDB (tests' in-memory one)."""
 
     def __init__(self) -> None:
+        self.clauses: list[tuple[str, str, Any]] = []
         self.conditions: list[str] = []
         self.names: dict[str, str] = {}
         self.values: dict[str, Any] = {}
@@ -45,17 +47,20 @@ class Filter:
 
     def compare(self, attribute: str, operator: str, value: Any) -> "Filter":
         """`attribute <operator> value`, operator one of = <> < <= > >=."""
+        self.clauses.append((attribute, operator, value))
         self.conditions.append(f"{self._name(attribute)} {operator} {self._value(value)}")
         return self
 
     def any_of(self, attribute: str, values: list[Any]) -> "Filter":
         if values:
+            self.clauses.append((attribute, "IN", list(dict.fromkeys(values))))
             placeholders = ", ".join(self._value(value) for value in dict.fromkeys(values))
             self.conditions.append(f"{self._name(attribute)} IN ({placeholders})")
         return self
 
     def contains(self, attribute: str, value: Any) -> "Filter":
         """The list attribute holds `value`."""
+        self.clauses.append((attribute, "contains", value))
         self.conditions.append(f"contains({self._name(attribute)}, {self._value(value)})")
         return self
 

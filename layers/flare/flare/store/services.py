@@ -17,7 +17,7 @@ from flare.store.keys import (
     service_name_pk,
     service_pk,
 )
-from flare.store.queries import batch_get
+from flare.store.queries import Page, batch_get, query_collection
 from flare.store.transactions import Transaction
 
 NO_IMPACT = ServiceImpactChange(set={}, remove=frozenset())
@@ -60,6 +60,11 @@ def get_services(org_id: str, service_ids: Iterable[str]) -> dict[str, Service]:
     keys = [key(service_pk(org_id, service_id), SERVICE_SK) for service_id in dict.fromkeys(service_ids)]
     services = [Service.model_validate(item) for item in batch_get(keys, consistent=True)]
     return {service.id: service for service in services}
+
+
+def list_services(org_id: str, *, limit: int, start: dict[str, str] | None) -> Page:
+    page = query_collection(org_id, "SERVICES", limit=limit, start=start)
+    return Page([Service.model_validate(item) for item in page.items], page.next_position)
 
 
 def update_service(before: Service, after: Service) -> None:

@@ -25,7 +25,7 @@ INTEGRATION = ROOT / "tests" / "integration"
 
 
 def pytest_configure(config):
-    from flare_local.iam import Recorder
+    from tests.support.iam import Recorder
 
     # Before any client exists: clients copy the default session's event hooks when they are created.
     config.iam_recorder = Recorder()
@@ -113,7 +113,7 @@ def other_org(table):
 def handler_of(function: str):
     """The `handler` of functions/<function>/<function>.py (module names are unique, as in Lambda); what it does
     is recorded as that function's (tests/integration/test_iam.py)."""
-    from flare_local.iam import running
+    from flare_local.serving import running
 
     if function not in sys.modules:
         sys.path.insert(0, str(FUNCTIONS / function))

@@ -12,9 +12,10 @@ from typing import Any
 
 import httpx
 
+from flare_local import openapi_spec
 from tests.e2e.conftest import ROOT
 
-SPEC = json.loads((ROOT / "docs" / "openapi.json").read_text())
+SPEC = openapi_spec.committed()
 METHODS = ("get", "put", "post", "patch", "delete")
 # (METHOD, path) of every operation, e.g. ("PATCH", "/api/v1/incidents/{incident_id}").
 OPERATIONS = sorted(

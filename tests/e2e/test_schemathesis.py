@@ -14,7 +14,6 @@ the demo organisation (made by POST on its collection), so the fuzzer gets past 
 `make fuzz` runs FLARE_FUZZ_EXAMPLES (500 there) per operation with a fresh seed, or FLARE_FUZZ_SEED's.
 """
 
-import json
 import os
 import random
 
@@ -30,10 +29,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.e2e.conftest import ROOT
+from flare_local import openapi_spec
 from tests.e2e.openapi_cases import OPERATIONS, Organisation
 
-SPEC_PATH = ROOT / "docs" / "openapi.json"
 EXAMPLES = int(os.environ.get("FLARE_FUZZ_EXAMPLES") or 0)
 DEEP = EXAMPLES > 0
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -44,7 +42,7 @@ SEED = int(os.environ.get("FLARE_FUZZ_SEED") or random.randrange(2**32)) if DEEP
 # `servers`; test_the_fuzzed_document_is_the_one_served checks it). Loading it at import gives one pytest
 # test per operation: Schemathesis' lazy loader (schemathesis.pytest.from_fixture) fails on pytest 9.2.
 schema = schemathesis.openapi.from_path(
-    SPEC_PATH,
+    openapi_spec.SPEC_PATH,
     config=schemathesis.Config.from_dict(
         {
             "generation": {"deterministic": not DEEP, "database": "none"},
@@ -99,4 +97,4 @@ def test_every_operation_conforms_to_the_spec(case, fuzz_stack, fuzz_key):
 def test_the_fuzzed_document_is_the_one_served(fuzz_stack):
     served = httpx.get(f"{fuzz_stack.base_url}/openapi.json").json()
     served.pop("servers", None)
-    assert served == {key: value for key, value in json.loads(SPEC_PATH.read_text()).items() if key != "servers"}
+    assert served == {key: value for key, value in openapi_spec.committed().items() if key != "servers"}

@@ -3,7 +3,11 @@ the alert, or the Slack user (tests/integration/test_slack.py)."""
 
 from flare.incidents.models import Incident
 from tests.conftest import invoke
-from tests.integration.test_receivers import AM_FIRING, connect, deliver
+from tests.support.receivers import (
+    AM_FIRING,
+    connect,
+    deliver,
+)
 
 
 def key_id(api_key: str) -> str:

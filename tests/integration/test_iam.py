@@ -4,8 +4,8 @@ template.yaml. moto checks no IAM: without this, a call the deployed role denies
 
 import pytest
 
-from flare_local.iam import grants_by_function
 from tests.conftest import ROOT
+from tests.support.iam import grants_by_function
 
 
 @pytest.mark.after_suite

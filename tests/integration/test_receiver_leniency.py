@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_receivers import (
+from tests.support import new_service
+from tests.support.receivers import (
     AM_FIRING,
     assert_outcome,
     connect,
@@ -19,7 +20,6 @@ from tests.integration.test_receivers import (
     dumps,
     grafana,
     incident,
-    new_service,
     opsgenie,
     pagerduty,
 )

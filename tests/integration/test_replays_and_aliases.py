@@ -9,7 +9,7 @@ import pytest
 
 from flare.incidents.dedupe import dedupe_key_text
 from tests.conftest import invoke
-from tests.integration.test_receivers import (
+from tests.support.receivers import (
     GRAFANA_SECRET,
     assert_outcome,
     connect,

@@ -12,7 +12,6 @@ Resources are named as CloudFormation would name them with the logical id standi
 the calls' ARNs meet whatever the local table is called.
 """
 
-import contextlib
 import fnmatch
 import json
 import os
@@ -20,12 +19,12 @@ import re
 import subprocess
 import threading
 from collections.abc import Iterable, Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from flare_local.serving import RUNNING_FUNCTION
 from flare_local.template import Intrinsic, load_template, resources_of_type
 
 REGION, ACCOUNT, PARTITION = "us-east-1", "123456789012", "aws"
@@ -125,7 +124,7 @@ def _statements(document: dict[str, Any], resources: dict[str, Any], variables: 
         conditions = {}
         for operator, keys in (statement.get("Condition") or {}).items():
             if operator not in _KEY_CONDITIONS:
-                raise ValueError(f"condition {operator} is not evaluated here: extend flare_local.iam")
+                raise ValueError(f"condition {operator} is not evaluated here: extend tests/support/iam.py")
             conditions[operator] = {key: tuple(_list(value)) for key, value in keys.items()}
         result.append(
             Statement(
@@ -283,20 +282,6 @@ def _queried_pk(params: dict[str, Any]) -> tuple[str, ...] | None:
     match = re.match(r"\s*PK\s*=\s*(:\w+)", params.get("KeyConditionExpression") or "")
     value = match and (params.get("ExpressionAttributeValues") or {}).get(match[1], {}).get("S")
     return (value,) if value else None
-
-
-# The function directory whose handler is running (set by whoever invokes handlers: the local gateway, the tests).
-RUNNING_FUNCTION: ContextVar[str | None] = ContextVar("flare_running_function", default=None)
-
-
-@contextlib.contextmanager
-def running(function: str) -> Iterator[None]:
-    """Calls made in this block are the function `function`'s (its functions/<directory> name)."""
-    token = RUNNING_FUNCTION.set(function)
-    try:
-        yield
-    finally:
-        RUNNING_FUNCTION.reset(token)
 
 
 class Recorder:

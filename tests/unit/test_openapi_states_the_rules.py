@@ -1,16 +1,15 @@
 """The OpenAPI document states the rules the server enforces (clients generate validation from it): the
 Idempotency-Key's length and characters, If-Match's syntax, and PATCH fields that take no null."""
 
-import json
 import re
 
 import pytest
 
 from flare.errors import BadRequest, PreconditionFailed
 from flare.preconditions import check_if_match
-from tests.conftest import ROOT
+from flare_local import openapi_spec
 
-SPEC = json.loads((ROOT / "docs" / "openapi.json").read_text())
+SPEC = openapi_spec.committed()
 OPERATIONS = [(path, method, operation) for path, item in SPEC["paths"].items() for method, operation in item.items()]
 
 

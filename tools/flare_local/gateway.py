@@ -27,8 +27,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import aws_lambda_powertools.event_handler.openapi.swagger_ui as swagger_ui
 
 from flare_local.environ import patch_environ
-from flare_local.iam import running
-from flare_local.serving import BackgroundServer
+from flare_local.serving import BackgroundServer, running
 from flare_local.template import (
     DEFAULT_TEMPLATE,
     load_template,
@@ -360,7 +359,7 @@ class LocalGateway:
                 deadline=time.monotonic() + function.timeout_s,
                 log_group_name=f"/aws/lambda/{function.logical_id}",
             )
-            with running(function.module_path.parent.name):  # whose AWS calls these are (flare_local.iam)
+            with running(function.module_path.parent.name):  # whose AWS calls these are (tests/support/iam.py)
                 result = self._handler(function)(event, context)
         if context.get_remaining_time_in_millis() == 0:
             logger.warning("%s took longer than its %d s timeout", function.logical_id, function.timeout_s)

@@ -15,6 +15,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = ROOT / "docs" / "openapi.json"
 
 
+def committed() -> dict:
+    """docs/openapi.json as committed: what the local stack serves and the generated test suites read."""
+    return json.loads(SPEC_PATH.read_text())
+
+
 def build() -> dict:
     os.environ.setdefault("TABLE_NAME", "flare-openapi")
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")

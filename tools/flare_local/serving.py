@@ -1,7 +1,11 @@
-"""A socket server serving in a daemon thread: what the local DynamoDB and the local API Gateway share."""
+"""A socket server serving in a daemon thread: what the local DynamoDB and the local API Gateway share; and which
+function's handler is running (tests/support/iam.py attributes AWS calls by it)."""
 
+import contextlib
 import socketserver
 import threading
+from collections.abc import Iterator
+from contextvars import ContextVar
 
 # Connections the kernel queues before they are accepted. The standard library's 5 (and werkzeug's 128) reset
 # bursts of connections that API Gateway would take: Alertmanager storms, CI pipelines (capped by somaxconn).
@@ -28,3 +32,17 @@ class BackgroundServer:
         self.server.shutdown()
         self.server.server_close()
         self._thread.join()
+
+
+# The function directory whose handler is running (set by whoever invokes handlers: the local gateway, the tests).
+RUNNING_FUNCTION: ContextVar[str | None] = ContextVar("flare_running_function", default=None)
+
+
+@contextlib.contextmanager
+def running(function: str) -> Iterator[None]:
+    """Calls made in this block are the function `function`'s (its functions/<directory> name)."""
+    token = RUNNING_FUNCTION.set(function)
+    try:
+        yield
+    finally:
+        RUNNING_FUNCTION.reset(token)

@@ -81,6 +81,19 @@ def test_a_window_lets_the_claim_lapse_and_a_repeat_is_no_longer_absorbed(caller
     assert later.id != first.id and later.dedupe_claimed
 
 
+def test_times_count_to_the_millisecond(caller):
+    """DynamoDB keeps timestamps to the millisecond (and compares them so): a window that ends 0.7 ms into a
+    millisecond has ended 0.2 ms into it."""
+    window, opened = timedelta(minutes=30), T0 + timedelta(microseconds=700)
+    first = create(make_incident(caller, opened, external_id="p99", window=window))
+    assert storage().get_incident(caller.org_id, first.id)[0].created_at == T0
+
+    just_after = T0 + window + timedelta(microseconds=200)
+    assert storage().absorb_repeat(caller.org_id, first.id, just_after - timedelta(milliseconds=1)).occurrences == 2
+    assert storage().absorb_repeat(caller.org_id, first.id, just_after) is None
+    assert create(make_incident(caller, just_after, external_id="p99", window=window)).id != first.id
+
+
 def test_a_resolved_incident_absorbs_nothing(caller):
     incident = create(make_incident(caller, external_id="disk-full"))
     resolved = resolve(incident, T0 + timedelta(minutes=1))

@@ -50,6 +50,20 @@ def _copy(model):
     return model.model_copy(deep=True) if model is not None else None
 
 
+def _ms(at: datetime) -> datetime:
+    """A time as the DynamoDB store writes and compares it: to the millisecond (clock.iso, claims' millis)."""
+    return at.replace(microsecond=at.microsecond // 1000 * 1000)
+
+
+def _stored(model):
+    """A model as the DynamoDB store keeps it: every timestamp to the millisecond."""
+    return type(model).model_validate(model.model_dump(mode="json"))
+
+
+def _stored_claim(claim: Claim) -> Claim:
+    return Claim(claim.incident_id, claim.resolved, _ms(claim.lapses_at) if claim.lapses_at else None)
+
+
 class MemoryStore:
     def __init__(self) -> None:
         self._lock = threading.RLock()
@@ -108,7 +122,7 @@ class MemoryStore:
 
     def _claim_is_free(self, key: tuple[str, str], now: datetime) -> bool:
         held = self.claims.get(key)
-        return held is None or (held.lapses_at is not None and held.lapses_at <= now)
+        return held is None or (held.lapses_at is not None and held.lapses_at <= _ms(now))
 
     def _check_services(self, org_id: str, impact: ServiceImpactChange, check: Iterable[str] = ()) -> None:
         """ServiceMissing for the first service (in the DynamoDB transaction's order) that does not exist."""
@@ -129,14 +143,14 @@ class MemoryStore:
         with self._lock:
             if org.id in self.organisations or first_key.id in self.api_keys:
                 raise ConditionFailed("organisation")
-            self.organisations[org.id] = _copy(org)
-            self.api_keys[first_key.id] = _copy(first_key)
+            self.organisations[org.id] = _stored(org)
+            self.api_keys[first_key.id] = _stored(first_key)
 
     def put_api_key(self, api_key: ApiKey) -> None:
         with self._lock:
             if api_key.id in self.api_keys:
                 raise ConditionFailed("api key")
-            self.api_keys[api_key.id] = _copy(api_key)
+            self.api_keys[api_key.id] = _stored(api_key)
 
     def get_api_key(self, key_id: str) -> ApiKey | None:
         return _copy(self.api_keys.get(key_id))
@@ -152,7 +166,7 @@ class MemoryStore:
             if key is None or key.org_id != org_id:
                 return None
             if key.revoked_at is None:
-                key.revoked_at = at
+                key.revoked_at = _ms(at)
             return _copy(key)
 
     def count_request(self, key_id: str, window: int, limit: int, *, expires_at: int) -> int | None:
@@ -179,10 +193,10 @@ class MemoryStore:
             written = incident.model_copy(update={"dedupe_claimed": claim is not None, "number": number}, deep=True)
             self.last_number[org] = number
             self.references[(org, number)] = incident.id
-            self.incidents[(org, incident.id)] = written
-            self.messages[(org, incident.id)] = {message.id: _copy(message) for message in messages}
+            self.incidents[(org, incident.id)] = _stored(written)
+            self.messages[(org, incident.id)] = {message.id: _stored(message) for message in messages}
             if claim:
-                self.claims[key] = claim
+                self.claims[key] = _stored_claim(claim)
             self._apply_impact(org, incident.id, impact)
             return _copy(written)
 
@@ -216,10 +230,10 @@ class MemoryStore:
             incident = self.incidents.get((org_id, incident_id))
             if incident is None or incident.status == "resolved":
                 return None
-            if incident.dedupe_window_until is not None and not incident.dedupe_window_until > at:
+            if incident.dedupe_window_until is not None and not incident.dedupe_window_until > _ms(at):
                 return None
             incident.occurrences += 1
-            incident.last_seen_at = incident.updated_at = at
+            incident.last_seen_at = incident.updated_at = _ms(at)
             incident.version += 1
             return _copy(incident)
 
@@ -240,13 +254,13 @@ class MemoryStore:
                     change, claimed = None, False  # another incident holds the key now: leave it to it
             self._check_services(org, impact, set(after.affected_services) - set(before.affected_services))
             written = after.model_copy(update={"dedupe_claimed": claimed}, deep=True)
-            self.incidents[(org, after.id)] = written
-            self.messages.setdefault((org, after.id), {}).update({m.id: _copy(m) for m in new_messages})
+            self.incidents[(org, after.id)] = _stored(written)
+            self.messages.setdefault((org, after.id), {}).update({m.id: _stored(m) for m in new_messages})
             if change:
                 if change.claim is None:
                     self.claims.pop(key, None)
                 else:
-                    self.claims[key] = change.claim
+                    self.claims[key] = _stored_claim(change.claim)
             self._apply_impact(org, after.id, impact)
             return _copy(written)
 
@@ -258,9 +272,9 @@ class MemoryStore:
                 return False
             if message.type != "update":
                 incident.status = message.type
-            incident.updated_at = at
+            incident.updated_at = _ms(at)
             incident.version += 1
-            timeline[message.id] = _copy(message)
+            timeline[message.id] = _stored(message)
             return True
 
     def delete_incident(self, incident: Incident, impact: ServiceImpactChange) -> None:
@@ -287,7 +301,7 @@ class MemoryStore:
                 raise ConditionFailed("service")
             if (service.org_id, service.name.casefold()) in self.service_names:
                 raise NameTaken(service.name)
-            self.services[(service.org_id, service.id)] = _copy(service)
+            self.services[(service.org_id, service.id)] = _stored(service)
             self.service_names[(service.org_id, service.name.casefold())] = service.id
 
     def get_service(self, org_id: str, service_id: str) -> Service | None:
@@ -315,7 +329,7 @@ class MemoryStore:
                 self.service_names[(org, after.name.casefold())] = after.id
             # The impacts stay as they are now: an edit never writes them.
             current.name, current.description = after.name, after.description
-            current.version, current.updated_at = after.version, after.updated_at
+            current.version, current.updated_at = after.version, _ms(after.updated_at)
 
     def delete_service(self, service: Service) -> None:
         with self._lock:
@@ -339,7 +353,7 @@ class MemoryStore:
                 raise Stale()
             if (after.org_id, after.service_id) not in self.services:
                 raise ServiceMissing(after.service_id)
-            self.metrics[(after.org_id, after.id)] = _copy(after)
+            self.metrics[(after.org_id, after.id)] = _stored(after)
 
     def metric_and_claim(self, org_id: str, metric_id: str, source: str) -> tuple[Metric | None, Claim | None]:
         with self._lock:
@@ -367,15 +381,15 @@ class MemoryStore:
             self._check_services(
                 maintenance.org_id, ServiceImpactChange({}, frozenset()), maintenance.affected_services
             )
-            self.maintenances[key] = _copy(maintenance)
-            self.events[key] = {event.id: _copy(event)}
+            self.maintenances[key] = _stored(maintenance)
+            self.events[key] = {event.id: _stored(event)}
             self._schedule(key, due_at)
 
     def _schedule(self, key: tuple[str, str], due_at: datetime | None) -> None:
         if due_at is None:
             self.due.pop(key, None)
         else:
-            self.due[key] = due_at
+            self.due[key] = _ms(due_at)
 
     def get_maintenance(
         self, org_id: str, maintenance_id: str, *, event_limit: int = 100
@@ -404,19 +418,14 @@ class MemoryStore:
             if current is None or current.version != before.version:
                 raise Stale()
             self._check_services(after.org_id, impact, set(after.affected_services) - set(before.affected_services))
-            self.maintenances[key] = _copy(after)
-            self.events[key].update({event.id: _copy(event) for event in new_events})
+            self.maintenances[key] = _stored(after)
+            self.events[key].update({event.id: _stored(event) for event in new_events})
             self._apply_impact(after.org_id, after.id, impact)
             self._schedule(key, due_at)
 
     def due_maintenances(self, now: datetime) -> list[Maintenance]:
         with self._lock:
-            # The DynamoDB store compares at millisecond precision, as its keys hold the time.
-            due = sorted(
-                (at, key)
-                for key, at in self.due.items()
-                if at.replace(microsecond=at.microsecond // 1000 * 1000) <= now
-            )
+            due = sorted((at, key) for key, at in self.due.items() if at <= _ms(now))
             return [_copy(self.maintenances[key]) for _at, key in due]
 
     # ---- alerting: integrations and deliveries ---------------------------------------------------------------
@@ -428,9 +437,9 @@ class MemoryStore:
             if integration.team_id and integration.team_id in self.teams:
                 raise TeamTaken(integration.team_id)
             self._check_services(integration.org_id, ServiceImpactChange({}, frozenset()), integration.default_services)
-            self.integrations[(integration.org_id, integration.id)] = _copy(integration)
+            self.integrations[(integration.org_id, integration.id)] = _stored(integration)
             if integration.team_id:
-                self.teams[integration.team_id] = _copy(integration)
+                self.teams[integration.team_id] = _stored(integration)
 
     def get_integration(self, org_id: str, integration_id: str) -> Integration | None:
         return _copy(self.integrations.get((org_id, integration_id)))

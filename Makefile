@@ -19,7 +19,8 @@ dev: setup
 	$(UV) run --frozen python -m flare_local
 
 # Two processes at once (CI and this machine have two cores): the integration suite in one (its IAM check reads what
-# every integration test did in that process), unit and e2e tests in the other; the integration output follows.
+# every integration test did in that process), the unit, use-case, contract and e2e tiers in the other; the
+# integration output follows.
 # `make test SERIAL=1` runs everything in one process. (pytest-xdist's loadgroup, which could keep the integration
 # suite on one worker, silently drops the tests Schemathesis generates: tests/e2e/test_schemathesis.py.)
 test: setup lint alertmanager
@@ -27,7 +28,7 @@ ifdef SERIAL
 	$(UV) run --frozen pytest
 else
 	@log=$$(mktemp); $(UV) run --frozen pytest tests/integration >"$$log" 2>&1 & integration=$$!; \
-	$(UV) run --frozen pytest tests/unit tests/e2e; others=$$?; \
+	$(UV) run --frozen pytest tests/unit tests/use_cases tests/contract tests/e2e; others=$$?; \
 	wait $$integration; status=$$?; echo "--- tests/integration"; cat "$$log"; rm -f "$$log"; \
 	test $$others -eq 0 -a $$status -eq 0
 endif

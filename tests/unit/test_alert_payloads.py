@@ -4,7 +4,6 @@ import copy
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -13,20 +12,14 @@ from flare.alerting.senders import SENDERS
 from flare.alerting.senders.alert import METADATA_BUDGET, Alert, PayloadError
 from flare.alerting.senders.reading import map_severity
 from flare.fields import SEVERITIES
+from tests.support.receivers import vendor_json
 
-VENDORS = Path(__file__).resolve().parents[1] / "fixtures" / "vendors"
-
-
-def vendor(name: str) -> dict:
-    return json.loads((VENDORS / name).read_text())
-
-
-AM_FIRING = vendor("alertmanager/firing-single-alert.json")
-AM_RESOLVED = vendor("alertmanager/resolved.json")
-GRAFANA = vendor("grafana/docs-example-firing-2-alerts.json")
-DATADOG_DEFAULT = vendor("datadog/default-payload-template.json")
-PAGERDUTY_PRIORITY_UPDATED = vendor("pagerduty/docs-incident.priority_updated.json")
-OPSGENIE_CREATE = vendor("opsgenie/docs-action-Create.json")
+AM_FIRING = vendor_json("alertmanager/firing-single-alert.json")
+AM_RESOLVED = vendor_json("alertmanager/resolved.json")
+GRAFANA = vendor_json("grafana/docs-example-firing-2-alerts.json")
+DATADOG_DEFAULT = vendor_json("datadog/default-payload-template.json")
+PAGERDUTY_PRIORITY_UPDATED = vendor_json("pagerduty/docs-incident.priority_updated.json")
+OPSGENIE_CREATE = vendor_json("opsgenie/docs-action-Create.json")
 
 AM_MAPPING = SENDERS["alertmanager"].default_severity_mapping
 DATADOG_TEMPLATE = senders.datadog.PAYLOAD_TEMPLATE

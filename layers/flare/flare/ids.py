@@ -1,9 +1,12 @@
 """Prefixed ULID identifiers: they sort by creation time and say what they are (`inc_01J...`)."""
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 
 from ulid import ULID
+
+from flare.errors import NotFound
 
 PREFIXES = ("org", "key", "inc", "msg", "svc", "mnt", "met", "int")
 _ULID_PATTERN = "[0-9A-HJKMNP-TV-Z]{26}"
@@ -27,3 +30,12 @@ def ulid_bound(at: datetime, *, upper: bool) -> str:
     millis = min(max(int(at.timestamp() * 1000), 0), 2**48 - 1)
     randomness = b"\xff" * 10 if upper else b"\x00" * 10
     return str(ULID.from_bytes(millis.to_bytes(6, "big") + randomness))
+
+
+def found[T](given: str, prefix: str, read: Callable[[str], T | None], noun: str) -> T:
+    """What `read` finds under `given`, an id of the kind `prefix`; NotFound ("no <noun> <id>") when it finds
+    nothing, or when `given` is no such id (a malformed id is never looked up)."""
+    result = read(given) if is_id(given, prefix) else None
+    if result is None:
+        raise NotFound(f"no {noun} {given}")
+    return result

@@ -8,7 +8,7 @@ from flare.catalog import services
 from flare.catalog.models import CreateMetricRequest, Metric, MetricList, MetricOut, UpdateMetricRequest
 from flare.catalog.port import metrics as storage
 from flare.errors import Conflict, NotFound, PreconditionFailed
-from flare.ids import is_id, new_id
+from flare.ids import found, is_id, new_id
 from flare.incidents import filing
 from flare.incidents.dedupe import FROM_METRIC
 from flare.incidents.models import Incident, IncidentOut, Message
@@ -41,10 +41,7 @@ def create_metric(caller: Caller, request: CreateMetricRequest) -> MetricOut:
 
 
 def _get(caller: Caller, metric_id: str) -> Metric:
-    metric = storage().get_metric(caller.org_id, metric_id) if is_id(metric_id, "met") else None
-    if metric is None:
-        raise NotFound(f"no metric {metric_id}")
-    return metric
+    return found(metric_id, "met", lambda given: storage().get_metric(caller.org_id, given), "metric")
 
 
 def get_metric(caller: Caller, metric_id: str) -> MetricOut:

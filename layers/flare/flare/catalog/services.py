@@ -5,9 +5,9 @@ from flare.access.auth import Caller
 from flare.catalog.models import CreateServiceRequest, Service, ServiceList, ServiceOut, UpdateServiceRequest
 from flare.catalog.port import services as storage
 from flare.catalog.rollup import service_status
-from flare.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from flare.errors import Conflict, PreconditionFailed, ValidationFailed
 from flare.fields import AffectedServiceOut
-from flare.ids import is_id, new_id
+from flare.ids import found, is_id, new_id
 from flare.preconditions import patched
 from flare.store.errors import ConditionFailed, NameTaken, ServiceBusy
 
@@ -79,10 +79,7 @@ def create_service(caller: Caller, request: CreateServiceRequest) -> ServiceOut:
 
 
 def _get(caller: Caller, service_id: str) -> Service:
-    service = storage().get_service(caller.org_id, service_id) if is_id(service_id, "svc") else None
-    if service is None:
-        raise NotFound(f"no service {service_id}")
-    return service
+    return found(service_id, "svc", lambda given: storage().get_service(caller.org_id, given), "service")
 
 
 def get_service(caller: Caller, service_id: str) -> ServiceOut:

@@ -8,8 +8,8 @@ from flare import clock, cursor
 from flare.access.auth import Caller
 from flare.catalog import services
 from flare.catalog.rollup import impact_change
-from flare.errors import Conflict, NotFound, PreconditionFailed, Unavailable, ValidationFailed
-from flare.ids import is_id, new_id
+from flare.errors import Conflict, PreconditionFailed, Unavailable, ValidationFailed
+from flare.ids import found, new_id
 from flare.maintenances import rules
 from flare.maintenances.models import (
     CreateMaintenanceRequest,
@@ -94,10 +94,7 @@ def create_maintenance(caller: Caller, request: CreateMaintenanceRequest) -> Mai
 
 
 def _read(org_id: str, maintenance_id: str) -> tuple[Maintenance, list[MaintenanceEvent]]:
-    found = storage().get_maintenance(org_id, maintenance_id) if is_id(maintenance_id, "mnt") else None
-    if found is None:
-        raise NotFound(f"no maintenance {maintenance_id}")
-    return found
+    return found(maintenance_id, "mnt", lambda given: storage().get_maintenance(org_id, given), "maintenance")
 
 
 def get_maintenance(caller: Caller, maintenance_id: str) -> MaintenanceOut:

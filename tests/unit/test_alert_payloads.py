@@ -12,14 +12,20 @@ from flare.alerting.senders import SENDERS
 from flare.alerting.senders.alert import METADATA_BUDGET, Alert, PayloadError
 from flare.alerting.senders.reading import map_severity
 from flare.fields import SEVERITIES
-from tests.support.receivers import vendor_json
+from tests.support import receivers
 
-AM_FIRING = vendor_json("alertmanager/firing-single-alert.json")
-AM_RESOLVED = vendor_json("alertmanager/resolved.json")
-GRAFANA = vendor_json("grafana/docs-example-firing-2-alerts.json")
-DATADOG_DEFAULT = vendor_json("datadog/default-payload-template.json")
-PAGERDUTY_PRIORITY_UPDATED = vendor_json("pagerduty/docs-incident.priority_updated.json")
-OPSGENIE_CREATE = vendor_json("opsgenie/docs-action-Create.json")
+# The senders' payloads as dictionaries (receivers holds them as the bytes that are delivered).
+AM_FIRING, AM_RESOLVED, GRAFANA, DATADOG_DEFAULT, PAGERDUTY_PRIORITY_UPDATED, OPSGENIE_CREATE = (
+    json.loads(body)
+    for body in (
+        receivers.AM_FIRING,
+        receivers.AM_RESOLVED,
+        receivers.GRAFANA_DOCS,
+        receivers.DATADOG_DEFAULT_TEMPLATE,
+        receivers.PAGERDUTY_PRIORITY_UPDATED,
+        receivers.OPSGENIE_CREATE,
+    )
+)
 
 AM_MAPPING = SENDERS["alertmanager"].default_severity_mapping
 DATADOG_TEMPLATE = senders.datadog.PAYLOAD_TEMPLATE

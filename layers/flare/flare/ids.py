@@ -32,7 +32,7 @@ def ulid_bound(at: datetime, *, upper: bool) -> str:
     return str(ULID.from_bytes(millis.to_bytes(6, "big") + randomness))
 
 
-def found[T](given: str, prefix: str, read: Callable[[str], T | None], noun: str) -> T:
+def find_by_id[T](given: str, prefix: str, read: Callable[[str], T | None], noun: str) -> T:
     """What `read` finds under `given`, an id of the kind `prefix`; NotFound ("no <noun> <id>") when it finds
     nothing, or when `given` is no such id (a malformed id is never looked up)."""
     result = read(given) if is_id(given, prefix) else None

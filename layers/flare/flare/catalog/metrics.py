@@ -8,7 +8,7 @@ from flare.catalog import services
 from flare.catalog.models import CreateMetricRequest, Metric, MetricList, MetricOut, UpdateMetricRequest
 from flare.catalog.port import metrics as storage
 from flare.errors import Conflict, NotFound, PreconditionFailed
-from flare.ids import found, is_id, new_id
+from flare.ids import find_by_id, is_id, new_id
 from flare.incidents import filing
 from flare.incidents.dedupe import FROM_METRIC
 from flare.incidents.models import Incident, IncidentOut, Message
@@ -41,7 +41,7 @@ def create_metric(caller: Caller, request: CreateMetricRequest) -> MetricOut:
 
 
 def _get(caller: Caller, metric_id: str) -> Metric:
-    return found(metric_id, "met", lambda given: storage().get_metric(caller.org_id, given), "metric")
+    return find_by_id(metric_id, "met", lambda given: storage().get_metric(caller.org_id, given), "metric")
 
 
 def get_metric(caller: Caller, metric_id: str) -> MetricOut:

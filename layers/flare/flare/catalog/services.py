@@ -7,7 +7,7 @@ from flare.catalog.port import services as storage
 from flare.catalog.rollup import service_status
 from flare.errors import Conflict, PreconditionFailed, ValidationFailed
 from flare.fields import AffectedServiceOut
-from flare.ids import found, is_id, new_id
+from flare.ids import find_by_id, is_id, new_id
 from flare.preconditions import patched
 from flare.store.errors import ConditionFailed, NameTaken, ServiceBusy
 
@@ -79,7 +79,7 @@ def create_service(caller: Caller, request: CreateServiceRequest) -> ServiceOut:
 
 
 def _get(caller: Caller, service_id: str) -> Service:
-    return found(service_id, "svc", lambda given: storage().get_service(caller.org_id, given), "service")
+    return find_by_id(service_id, "svc", lambda given: storage().get_service(caller.org_id, given), "service")
 
 
 def get_service(caller: Caller, service_id: str) -> ServiceOut:

@@ -8,7 +8,7 @@ from flare.access.auth import Caller
 from flare.catalog import services
 from flare.errors import Conflict, NotFound, PreconditionFailed, Unavailable
 from flare.fields import incident_reference, reference_number
-from flare.ids import found, is_id, new_id, ulid_bound
+from flare.ids import find_by_id, is_id, new_id, ulid_bound
 from flare.incidents import lifecycle
 from flare.incidents.lifecycle import IncidentState, service_impact_change
 from flare.incidents.models import (
@@ -107,7 +107,7 @@ def new_message(caller: Caller, incident_id: str, message_type: str, description
 
 
 def _read(caller: Caller, incident_id: str) -> tuple[Incident, list[Message]]:
-    return found(incident_id, "inc", lambda given: storage().get_incident(caller.org_id, given), "incident")
+    return find_by_id(incident_id, "inc", lambda given: storage().get_incident(caller.org_id, given), "incident")
 
 
 def get_incident(caller: Caller, incident_id: str) -> IncidentOut:

@@ -9,7 +9,7 @@ from flare.access.auth import Caller
 from flare.catalog import services
 from flare.catalog.rollup import impact_change
 from flare.errors import Conflict, PreconditionFailed, Unavailable, ValidationFailed
-from flare.ids import found, new_id
+from flare.ids import find_by_id, new_id
 from flare.maintenances import rules
 from flare.maintenances.models import (
     CreateMaintenanceRequest,
@@ -94,7 +94,7 @@ def create_maintenance(caller: Caller, request: CreateMaintenanceRequest) -> Mai
 
 
 def _read(org_id: str, maintenance_id: str) -> tuple[Maintenance, list[MaintenanceEvent]]:
-    return found(maintenance_id, "mnt", lambda given: storage().get_maintenance(org_id, given), "maintenance")
+    return find_by_id(maintenance_id, "mnt", lambda given: storage().get_maintenance(org_id, given), "maintenance")
 
 
 def get_maintenance(caller: Caller, maintenance_id: str) -> MaintenanceOut:

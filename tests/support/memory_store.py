@@ -27,6 +27,7 @@ from flare.store.errors import (
     TeamTaken,
 )
 from flare.store.queries import Filter, Page
+from flare.store.services import NO_IMPACT
 
 _COMPARE = {
     "=": lambda a, b: a == b,
@@ -117,6 +118,15 @@ class MemoryStore:
             mine = [record for (org, _id), record in records.items() if org == org_id]
         return self._page(f"{org_id}/{collection}", mine, **query)
 
+    def _with_timeline(self, records: dict, timelines: dict, key: tuple[str, str], limit: int):
+        """A record and its newest `limit` timeline entries (newest first), or None."""
+        with self._lock:
+            record = records.get(key)
+            if record is None:
+                return None
+            newest = sorted(timelines.get(key, {}).values(), key=lambda entry: entry.id, reverse=True)
+            return _copy(record), [_copy(entry) for entry in newest[:limit]]
+
     def _claim_key(self, org_id: str, source: str | None, external_id: str) -> tuple[str, str]:
         return org_id, dedupe_key_text(source, external_id)
 
@@ -206,12 +216,7 @@ class MemoryStore:
     def get_incident(
         self, org_id: str, incident_id: str, *, message_limit: int = 100
     ) -> tuple[Incident, list[Message]] | None:
-        with self._lock:
-            incident = self.incidents.get((org_id, incident_id))
-            if incident is None:
-                return None
-            newest = sorted(self.messages.get((org_id, incident_id), {}).values(), key=lambda m: m.id, reverse=True)
-            return _copy(incident), [_copy(message) for message in newest[:message_limit]]
+        return self._with_timeline(self.incidents, self.messages, (org_id, incident_id), message_limit)
 
     def list_incidents(
         self, org_id: str, *, limit: int, start: dict[str, str] | None, id_range: tuple[str, str] | None, where: Filter
@@ -378,9 +383,7 @@ class MemoryStore:
             key = (maintenance.org_id, maintenance.id)
             if key in self.maintenances:
                 raise ConditionFailed("maintenance")
-            self._check_services(
-                maintenance.org_id, ServiceImpactChange({}, frozenset()), maintenance.affected_services
-            )
+            self._check_services(maintenance.org_id, NO_IMPACT, maintenance.affected_services)
             self.maintenances[key] = _stored(maintenance)
             self.events[key] = {event.id: _stored(event)}
             self._schedule(key, due_at)
@@ -394,12 +397,7 @@ class MemoryStore:
     def get_maintenance(
         self, org_id: str, maintenance_id: str, *, event_limit: int = 100
     ) -> tuple[Maintenance, list[MaintenanceEvent]] | None:
-        with self._lock:
-            maintenance = self.maintenances.get((org_id, maintenance_id))
-            if maintenance is None:
-                return None
-            newest = sorted(self.events[(org_id, maintenance_id)].values(), key=lambda e: e.id, reverse=True)
-            return _copy(maintenance), [_copy(event) for event in newest[:event_limit]]
+        return self._with_timeline(self.maintenances, self.events, (org_id, maintenance_id), event_limit)
 
     def list_maintenances(self, org_id: str, *, limit: int, start: dict[str, str] | None, where: Filter) -> Page:
         return self._collection(org_id, "MAINTENANCES", self.maintenances, limit=limit, start=start, where=where)
@@ -436,7 +434,7 @@ class MemoryStore:
                 raise ConditionFailed("integration")
             if integration.team_id and integration.team_id in self.teams:
                 raise TeamTaken(integration.team_id)
-            self._check_services(integration.org_id, ServiceImpactChange({}, frozenset()), integration.default_services)
+            self._check_services(integration.org_id, NO_IMPACT, integration.default_services)
             self.integrations[(integration.org_id, integration.id)] = _stored(integration)
             if integration.team_id:
                 self.teams[integration.team_id] = _stored(integration)

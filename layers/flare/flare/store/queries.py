@@ -27,46 +27,48 @@ def _position(attributes: dict[str, Any]) -> dict[str, str]:
 
 
 class Filter:
-    """A list filter, condition by condition (all must hold): as a DynamoDB filter expression, and as `clauses`
-    (attribute, operator, value) for a store that is not DynamoDB (tests' in-memory one)."""
+    """A list filter, condition by condition (all must hold): `clauses` of (attribute, operator, value), rendered
+    as a DynamoDB filter expression by `rendered()` (a store that is not DynamoDB reads the clauses)."""
 
     def __init__(self) -> None:
         self.clauses: list[tuple[str, str, Any]] = []
-        self.conditions: list[str] = []
-        self.names: dict[str, str] = {}
-        self.values: dict[str, Any] = {}
-
-    def _name(self, attribute: str) -> str:
-        self.names[f"#{attribute}"] = attribute  # every attribute by placeholder: some are reserved words
-        return f"#{attribute}"
-
-    def _value(self, value: Any) -> str:
-        placeholder = f":f{len(self.values)}"
-        self.values[placeholder] = value
-        return placeholder
 
     def compare(self, attribute: str, operator: str, value: Any) -> "Filter":
         """`attribute <operator> value`, operator one of = <> < <= > >=."""
         self.clauses.append((attribute, operator, value))
-        self.conditions.append(f"{self._name(attribute)} {operator} {self._value(value)}")
         return self
 
     def any_of(self, attribute: str, values: list[Any]) -> "Filter":
         if values:
             self.clauses.append((attribute, "IN", list(dict.fromkeys(values))))
-            placeholders = ", ".join(self._value(value) for value in dict.fromkeys(values))
-            self.conditions.append(f"{self._name(attribute)} IN ({placeholders})")
         return self
 
     def contains(self, attribute: str, value: Any) -> "Filter":
         """The list attribute holds `value`."""
         self.clauses.append((attribute, "contains", value))
-        self.conditions.append(f"contains({self._name(attribute)}, {self._value(value)})")
         return self
 
-    @property
-    def expression(self) -> str | None:
-        return " AND ".join(self.conditions) or None
+    def rendered(self) -> tuple[str | None, dict[str, str], dict[str, Any]]:
+        """The FilterExpression (None without clauses), its attribute names and its values."""
+        conditions: list[str] = []
+        names: dict[str, str] = {}
+        bound: dict[str, Any] = {}
+
+        def value(given: Any) -> str:
+            placeholder = f":f{len(bound)}"
+            bound[placeholder] = given
+            return placeholder
+
+        for attribute, operator, given in self.clauses:
+            name = f"#{attribute}"  # every attribute by placeholder: some are reserved words
+            names[name] = attribute
+            if operator == "IN":
+                conditions.append(f"{name} IN ({', '.join(value(each) for each in given)})")
+            elif operator == "contains":
+                conditions.append(f"contains({name}, {value(given)})")
+            else:
+                conditions.append(f"{name} {operator} {value(given)}")
+        return " AND ".join(conditions) or None, names, bound
 
 
 def query_collection(
@@ -83,8 +85,8 @@ def query_collection(
     the table). With a filter, reads on until the page is full or `max_items_read` items were examined, and
     then may return a short page with a cursor: DynamoDB filters after reading."""
     key_condition = "GSI1PK = :pk"
-    filter_expression = where.expression if where else None
-    expression_values: dict[str, Any] = {":pk": list_pk(org_id, collection)} | (where.values if where else {})
+    filter_expression, filter_names, filter_values = where.rendered() if where else (None, {}, {})
+    expression_values: dict[str, Any] = {":pk": list_pk(org_id, collection)} | filter_values
     if id_range:
         key_condition += " AND GSI1SK BETWEEN :lo AND :hi"
         expression_values |= {":lo": id_range[0], ":hi": id_range[1]}
@@ -97,7 +99,7 @@ def query_collection(
     }
     if filter_expression:
         request["FilterExpression"] = filter_expression
-        request["ExpressionAttributeNames"] = where.names
+        request["ExpressionAttributeNames"] = filter_names
     if start:
         check_position(start, "GSI1PK", expression_values[":pk"])
         request["ExclusiveStartKey"] = to_item(start)

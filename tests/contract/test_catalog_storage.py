@@ -8,7 +8,7 @@ import pytest
 from flare.catalog.models import Metric
 from flare.catalog.port import metrics, services
 from flare.ids import new_id
-from flare.store.errors import ConditionFailed, NameTaken, ServiceBusy, ServiceMissing, Stale
+from flare.store.errors import NameTaken, ServiceBusy, ServiceMissing, Stale
 from flare.store.queries import Filter
 from tests.contract.conftest import make_incident, make_service, new_org
 from tests.contract.test_incidents_storage import create
@@ -32,7 +32,7 @@ def test_a_rename_moves_the_name_and_a_stale_edit_is_refused(caller):
     with pytest.raises(NameTaken):
         services().update_service(checkout, checkout.model_copy(update={"name": "search", "version": 2}))
     services().update_service(checkout, renamed)
-    with pytest.raises(ConditionFailed):
+    with pytest.raises(Stale):
         services().update_service(checkout, checkout.model_copy(update={"description": "late", "version": 2}))
 
     assert services().service_ids_by_name(caller.org_id, ["Payments", "Checkout"]) == {"payments": checkout.id}

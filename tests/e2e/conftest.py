@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from flare.access.auth import new_key
+from tests.support.table import stored_items
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -173,11 +174,4 @@ class StackTable:
     name: str
 
     def snapshot(self) -> list[dict]:
-        """Every item but rate-limit counters (each request, rejected or not, may count), sorted by key."""
-        items, start = [], {}
-        while True:
-            page = self.client.scan(TableName=self.name, ConsistentRead=True, **start)
-            items += [item for item in page["Items"] if not item["PK"]["S"].startswith("RATE#")]
-            if "LastEvaluatedKey" not in page:
-                return sorted(items, key=lambda item: (item["PK"]["S"], item["SK"]["S"]))
-            start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+        return stored_items(self.client, self.name)

@@ -5,7 +5,7 @@ import re
 import secrets
 
 from flare.ids import new_id
-from tests.conftest import invoke
+from tests.support.invoking import invoke
 
 
 def new_key(org, *scopes: str, name: str = "scoped") -> dict:

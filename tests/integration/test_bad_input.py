@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from tests.conftest import invoke
+from tests.support import new_incident
+from tests.support.invoking import invoke
 
 MISSING_INCIDENT = "inc_01KAQ60000000000000000000A"
 
@@ -20,9 +21,7 @@ def assert_problem(reply, status: int) -> None:
 
 @pytest.fixture
 def incident(org) -> dict:
-    reply = invoke("create_incident", org.api_key, body={"title": "Checkout is down"})
-    assert reply.status == 201
-    return reply.body
+    return new_incident(org)
 
 
 # ---- before routing: JSON, media type, size ---------------------------------------------------------------

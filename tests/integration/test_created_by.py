@@ -2,16 +2,13 @@
 the alert, or the Slack user (tests/integration/test_slack.py)."""
 
 from flare.incidents.models import Incident
-from tests.conftest import invoke
+from tests.support import key_id
+from tests.support.invoking import invoke
 from tests.support.receivers import (
     AM_FIRING,
     connect,
     deliver,
 )
-
-
-def key_id(api_key: str) -> str:
-    return api_key.split("_", 1)[1].rsplit("_", 1)[0]
 
 
 def test_an_incident_filed_with_an_api_key_names_the_key(org):

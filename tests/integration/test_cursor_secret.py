@@ -10,7 +10,7 @@ import pytest
 
 from flare_local.dynamodb import DUMMY_AWS_ENVIRON
 from flare_local.template import Intrinsic, load_template, resources_of_type
-from tests.conftest import FUNCTIONS, ROOT
+from tests.support.invoking import FUNCTIONS, ROOT
 
 TEMPLATE = load_template(ROOT / "template.yaml")
 START = """

@@ -8,7 +8,16 @@ from datetime import UTC, datetime
 import pytest
 
 from flare import clock
-from tests.conftest import EVENTS, FUNCTIONS, PUBLIC_FUNCTIONS, ROOT, LambdaContext, authorize, handler_of, invoke
+from tests.support.invoking import (
+    EVENTS,
+    FUNCTIONS,
+    PUBLIC_FUNCTIONS,
+    ROOT,
+    LambdaContext,
+    authorize,
+    handler_of,
+    invoke,
+)
 
 TEMPLATE_FUNCTIONS = sorted(set(re.findall(r"CodeUri:\s*functions/(\w+)/?", (ROOT / "template.yaml").read_text())))
 NOT_HTTP = {"authorize_request", "sweep_maintenances"}

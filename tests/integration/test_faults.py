@@ -13,8 +13,8 @@ from flare.incidents import filing
 from flare.incidents import use_cases as incidents
 from flare.incidents.models import CreateIncidentRequest
 from flare.store import client as client_store
-from tests.conftest import invoke
 from tests.support import caller_of, incident_items
+from tests.support.invoking import invoke
 
 THROTTLED = (400, "com.amazonaws.dynamodb.v20120810#ThrottlingException", "Rate of requests exceeds the allowed")
 BROKEN = (500, "com.amazonaws.dynamodb.v20120810#InternalServerError", "Internal server error")

@@ -4,8 +4,8 @@ template.yaml. moto checks no IAM: without this, a call the deployed role denies
 
 import pytest
 
-from tests.conftest import ROOT
 from tests.support.iam import grants_by_function
+from tests.support.invoking import ROOT
 
 
 @pytest.mark.after_suite

@@ -6,29 +6,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from flare import clock
-from tests.conftest import invoke
-from tests.support import incident_items, tick_clock
+from tests.support import incident_items, incident_of, new_incident, new_service, tick_clock
+from tests.support.invoking import invoke
 
 ID = re.compile(r"^inc_[0-9A-HJKMNP-TV-Z]{26}$")
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
-
-
-def create(org, **fields) -> dict:
-    reply = invoke("create_incident", org.api_key, body={"title": "Checkout is down", **fields})
-    assert reply.status == 201, reply.body
-    return reply.body
-
-
-def service(org, name: str) -> str:
-    reply = invoke("create_service", org.api_key, body={"name": name})
-    assert reply.status == 201, reply.body
-    return reply.body["id"]
-
-
-def get(org, incident_id: str) -> dict:
-    reply = invoke("get_incident", org.api_key, path_params={"incident_id": incident_id})
-    assert reply.status == 200, reply.body
-    return reply.body
 
 
 def listed(org, **query) -> list[str]:
@@ -47,7 +29,7 @@ def patch(org, incident_id: str, body: dict, **headers: str):
 
 
 def test_create_answers_201_with_the_whole_incident_its_location_and_etag(org):
-    payments = service(org, "Payments")
+    payments = new_service(org, "Payments")
     reply = invoke(
         "create_incident",
         org.api_key,
@@ -91,11 +73,11 @@ def test_create_answers_201_with_the_whole_incident_its_location_and_etag(org):
     assert message["id"].startswith("msg_")
     assert message["created_at"].endswith("Z")
 
-    assert get(org, incident["id"]) == incident
+    assert incident_of(org, incident["id"]) == incident
 
 
 def test_publish_true_files_an_active_incident_investigating_by_default(org):
-    incident = create(org, publish=True)
+    incident = new_incident(org, publish=True)
 
     assert incident["lifecycle"] == "active"
     assert incident["status"] == "investigating"
@@ -117,13 +99,13 @@ def test_severity_aliases_are_stored_as_the_canonical_name(org):
         "maintenance": "maintenance",
     }
     for alias, severity in aliases.items():
-        assert create(org, severity=alias)["severity"] == severity, alias
+        assert new_incident(org, severity=alias)["severity"] == severity, alias
 
 
 def test_status_comes_from_the_initial_message_unless_it_is_an_update(org):
-    assert create(org, initial_message={"type": "monitoring", "description": "x"})["status"] == "monitoring"
-    assert create(org, initial_message={"type": "update", "description": "x"})["status"] == "investigating"
-    assert create(org, status="open")["status"] == "investigating"
+    assert new_incident(org, initial_message={"type": "monitoring", "description": "x"})["status"] == "monitoring"
+    assert new_incident(org, initial_message={"type": "update", "description": "x"})["status"] == "investigating"
+    assert new_incident(org, status="open")["status"] == "investigating"
 
     contradiction = invoke(
         "create_incident",
@@ -136,7 +118,7 @@ def test_status_comes_from_the_initial_message_unless_it_is_an_update(org):
 
 def test_get_shows_messages_newest_first(org):
     tick_clock()
-    incident = create(org, initial_message={"type": "investigating", "description": "first"})
+    incident = new_incident(org, initial_message={"type": "investigating", "description": "first"})
     for text in ("second", "third"):
         posted = invoke(
             "create_incident_message",
@@ -157,7 +139,7 @@ def test_get_shows_messages_newest_first(org):
 
 def test_list_is_newest_first(org):
     tick_clock()
-    ids = [create(org, title=f"incident {n}")["id"] for n in range(4)]
+    ids = [new_incident(org, title=f"incident {n}")["id"] for n in range(4)]
 
     reply = invoke("list_incidents", org.api_key, query={})
 
@@ -170,11 +152,11 @@ def test_list_is_newest_first(org):
 @pytest.fixture
 def varied(org):
     """Four incidents an hour apart, each with different filterable fields."""
-    payments = service(org, "Payments")
+    payments = new_service(org, "Payments")
 
     def at(hours: int, **fields) -> str:
         clock.set_clock(lambda: T0 + timedelta(hours=hours))
-        return create(org, **fields)["id"]
+        return new_incident(org, **fields)["id"]
 
     a = at(0, severity="critical", publish=True, affected_services=[payments], tags=["db"])
     b = at(1, severity="minor", status="identified", tags=["web"])
@@ -215,9 +197,9 @@ def test_list_filters_by_service_and_tag(org, varied):
 
 
 def test_list_filters_by_source_and_external_id(org):
-    deploy = create(org, title="Deploy failed", source="github-actions", external_id="deploy-main")["id"]
-    other = create(org, title="Deploy failed", source="github-actions", external_id="deploy-staging")["id"]
-    create(org, title="Disk", source="alertmanager", external_id="deploy-main")
+    deploy = new_incident(org, title="Deploy failed", source="github-actions", external_id="deploy-main")["id"]
+    other = new_incident(org, title="Deploy failed", source="github-actions", external_id="deploy-staging")["id"]
+    new_incident(org, title="Disk", source="alertmanager", external_id="deploy-main")
 
     assert listed(org, source="github-actions") == [other, deploy]
     assert listed(org, source="github-actions", external_id="deploy-main") == [deploy]
@@ -268,7 +250,7 @@ def pages(org, function: str = "list_incidents", plural: str = "incidents", path
 
 def test_paging_walks_every_incident_once_in_order(org):
     tick_clock()
-    ids = [create(org, title=f"incident {n}", tags=["even" if n % 2 == 0 else "odd"])["id"] for n in range(7)]
+    ids = [new_incident(org, title=f"incident {n}", tags=["even" if n % 2 == 0 else "odd"])["id"] for n in range(7)]
     newest_first = ids[::-1]
 
     walked = pages(org, limit="3")
@@ -298,8 +280,8 @@ def assert_bad_request(reply) -> None:
 
 
 def test_a_tampered_cursor_is_a_400_problem(org):
-    create(org)
-    create(org)
+    new_incident(org)
+    new_incident(org)
     cursor = first_cursor(org)
     payload, _, signature = cursor.partition(".")
     flipped = payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1]
@@ -310,7 +292,7 @@ def test_a_tampered_cursor_is_a_400_problem(org):
 
 def test_a_cursor_reused_with_other_filters_or_on_another_list_is_a_400(org):
     for _ in range(3):
-        create(org, tags=["db"], severity="critical")
+        new_incident(org, tags=["db"], severity="critical")
     cursor = first_cursor(org, tag="db")
 
     assert invoke("list_incidents", org.api_key, query={"limit": "1", "tag": "db", "cursor": cursor}).status == 200
@@ -383,7 +365,7 @@ def test_after_resolving_the_same_pair_opens_a_new_incident(org):
         body={"type": "investigating", "description": "It is back."},
     )
     assert reopened.status == 201
-    assert get(org, first)["lifecycle"] == "active"
+    assert incident_of(org, first)["lifecycle"] == "active"
     third = alert(org)
     assert (third.status, third.body["id"]) == (200, second.body["id"])
 
@@ -443,9 +425,9 @@ def test_an_unusable_idempotency_key_is_a_422(org, table):
 
 
 def test_patch_edits_fields_bumps_the_version_and_changes_the_etag(org):
-    payments = service(org, "Payments")
+    payments = new_service(org, "Payments")
     tick_clock()
-    incident = create(org)
+    incident = new_incident(org)
 
     reply = patch(
         org,
@@ -471,11 +453,11 @@ def test_patch_edits_fields_bumps_the_version_and_changes_the_etag(org):
     assert reply.body["affected_services"] == [{"id": payments, "name": "Payments", "status": "operational"}]
     assert reply.body["updated_at"] > incident["updated_at"]
     assert reply.body["created_at"] == incident["created_at"]
-    assert get(org, incident["id"]) == reply.body
+    assert incident_of(org, incident["id"]) == reply.body
 
 
 def test_patch_that_changes_nothing_keeps_the_version(org):
-    incident = create(org, tags=["a"])
+    incident = new_incident(org, tags=["a"])
     reply = patch(org, incident["id"], {"title": incident["title"], "tags": ["a"]})
 
     assert reply.status == 200
@@ -484,7 +466,7 @@ def test_patch_that_changes_nothing_keeps_the_version(org):
 
 
 def test_patch_status_with_message_adds_a_timeline_message_of_that_type(org):
-    incident = create(org, publish=True)
+    incident = new_incident(org, publish=True)
 
     reply = patch(org, incident["id"], {"status": "identified", "message": "Found the bad deploy."})
 
@@ -492,7 +474,7 @@ def test_patch_status_with_message_adds_a_timeline_message_of_that_type(org):
     assert reply.body["status"] == "identified"
     [message] = reply.body["messages"]
     assert (message["type"], message["description"]) == ("identified", "Found the bad deploy.")
-    assert get(org, incident["id"])["messages"] == reply.body["messages"]
+    assert incident_of(org, incident["id"])["messages"] == reply.body["messages"]
 
     noted = patch(org, incident["id"], {"message": "Still rolling back."})
     assert noted.body["status"] == "identified"
@@ -504,7 +486,7 @@ def test_patch_status_with_message_adds_a_timeline_message_of_that_type(org):
 
 
 def test_patch_status_without_message_is_a_422_naming_message(org, table):
-    incident = create(org)
+    incident = new_incident(org)
     before = table.items()
 
     reply = patch(org, incident["id"], {"status": "identified"})
@@ -515,7 +497,7 @@ def test_patch_status_without_message_is_a_422_naming_message(org, table):
 
 
 def test_patch_null_title_is_a_422_naming_title(org, table):
-    incident = create(org)
+    incident = new_incident(org)
     before = table.items()
 
     reply = patch(org, incident["id"], {"title": None})
@@ -526,7 +508,7 @@ def test_patch_null_title_is_a_422_naming_title(org, table):
 
 
 def test_if_match_with_the_current_etag_writes_and_a_stale_one_is_a_412(org, table):
-    incident = create(org)
+    incident = new_incident(org)
     etag = invoke("get_incident", org.api_key, path_params={"incident_id": incident["id"]}).headers["ETag"]
 
     first = patch(org, incident["id"], {"title": "Edited once"}, **{"If-Match": etag})
@@ -538,7 +520,7 @@ def test_if_match_with_the_current_etag_writes_and_a_stale_one_is_a_412(org, tab
     assert stale.status == 412
     assert stale.headers["Content-Type"] == "application/problem+json"
     assert table.items() == before
-    assert get(org, incident["id"])["title"] == "Edited once"
+    assert incident_of(org, incident["id"])["title"] == "Edited once"
 
     weak = patch(org, incident["id"], {"title": "Edited twice"}, **{"If-Match": f"W/{first.headers['ETag']}"})
     assert weak.status == 200

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.conftest import invoke
 from tests.support import new_service, scoped_key, tick_clock
+from tests.support.invoking import invoke
 
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 SECRET = "whsec-0123456789abcdef"

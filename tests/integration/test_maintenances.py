@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from flare.access import auth
-from tests.conftest import invoke
-from tests.support import scoped_key, tick_clock
+from tests.support import key_id, new_service, scoped_key, service_of, tick_clock
+from tests.support.invoking import invoke
 
 ID = re.compile(r"^mnt_[0-9A-HJKMNP-TV-Z]{26}$")
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
@@ -19,10 +18,6 @@ ACTIONS = {"start": "start_maintenance", "complete": "complete_maintenance", "ca
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def key_id(api_key: str) -> str:
-    return auth.split_key(api_key)[0]
 
 
 def create(org, api_key: str | None = None, **fields):
@@ -82,18 +77,6 @@ def done(org, action: str, maintenance_id: str, message: str | None = None) -> d
     return reply.body
 
 
-def service(org, name: str) -> str:
-    reply = invoke("create_service", org.api_key, body={"name": name})
-    assert reply.status == 201, reply.body
-    return reply.body["id"]
-
-
-def service_status(org, service_id: str) -> dict:
-    reply = invoke("get_service", org.api_key, path_params={"service_id": service_id})
-    assert reply.status == 200, reply.body
-    return reply.body
-
-
 def maintenance_items(table) -> list[dict]:
     return [item for item in table.items() if "#MNT#" in item["PK"]["S"]]
 
@@ -103,7 +86,7 @@ def maintenance_items(table) -> list[dict]:
 
 def test_create_answers_201_with_location_etag_and_a_scheduled_timeline_entry(org):
     tick_clock()
-    payments = service(org, "Payments")
+    payments = new_service(org, "Payments")
     reply = create(org, description="Postgres 16 to 17", affected_services=[payments])
     assert reply.status == 201, reply.body
     body = reply.body
@@ -129,7 +112,7 @@ def test_create_answers_201_with_location_etag_and_a_scheduled_timeline_entry(or
     assert got(org, body["id"]) == body
     assert get(org, body["id"]).headers["ETag"] == '"1"'
     # A scheduled maintenance affects nothing yet.
-    assert service_status(org, payments)["status"] == "operational"
+    assert service_of(org, payments)["status"] == "operational"
 
 
 def test_auto_flags_can_be_turned_off(org):
@@ -163,7 +146,7 @@ def test_offsets_are_normalised_to_utc_with_z(org):
 
 
 def test_an_unknown_service_is_a_422_and_nothing_is_written(org, table):
-    payments = service(org, "Payments")
+    payments = new_service(org, "Payments")
     before = table.items()
     unknown = "svc_01KAQ60000000000000000000Z"
     reply = create(org, affected_services=[payments, unknown])
@@ -174,7 +157,7 @@ def test_an_unknown_service_is_a_422_and_nothing_is_written(org, table):
 
 
 def test_another_organisations_service_is_unknown(org, other_org, table):
-    theirs = service(other_org, "Theirs")
+    theirs = new_service(other_org, "Theirs")
     reply = create(org, affected_services=[theirs])
     assert reply.status == 422, reply.body
     assert maintenance_items(table) == []
@@ -290,7 +273,7 @@ def test_list_is_newest_first_and_filters_by_status(org):
 
 
 def test_list_items_are_summaries(org):
-    payments = service(org, "Payments")
+    payments = new_service(org, "Payments")
     maintenance = new(org, affected_services=[payments])
     reply = listing(org)
     assert reply.status == 200, reply.body
@@ -302,7 +285,7 @@ def test_list_items_are_summaries(org):
 
 def test_list_filters_by_service(org):
     tick_clock()
-    payments, search = service(org, "Payments"), service(org, "Search")
+    payments, search = new_service(org, "Payments"), new_service(org, "Search")
     both = new(org, affected_services=[payments, search])["id"]
     only_search = new(org, affected_services=[search])["id"]
     neither = new(org)["id"]
@@ -368,7 +351,7 @@ def test_list_limit_bounds(org):
 
 def test_everything_can_change_while_scheduled(org):
     tick_clock()
-    payments, search = service(org, "Payments"), service(org, "Search")
+    payments, search = new_service(org, "Payments"), new_service(org, "Search")
     maintenance = new(org, affected_services=[payments])
     reply = patch(
         org,
@@ -598,16 +581,16 @@ def incident_rollup(org, incident_id: str) -> dict[str, str]:
 
 
 def test_services_are_under_maintenance_while_it_is_in_progress(org):
-    payments, search, other = service(org, "Payments"), service(org, "Search"), service(org, "Other")
+    payments, search, other = new_service(org, "Payments"), new_service(org, "Search"), new_service(org, "Other")
     maintenance = new(org, affected_services=[payments, search])
     watched = incident(org, severity="maintenance", affected_services=[other])  # unrelated
     draft = invoke("create_incident", org.api_key, body={"title": "Draft", "affected_services": [payments]}).body
-    assert service_status(org, payments)["status"] == "operational"
+    assert service_of(org, payments)["status"] == "operational"
 
     started = done(org, "start", maintenance["id"])
     assert {item["status"] for item in started["affected_services"]} == {"under_maintenance"}
     for service_id in (payments, search):
-        status = service_status(org, service_id)
+        status = service_of(org, service_id)
         assert status["status"] == "under_maintenance"
         assert status["active_maintenances"] == [maintenance["id"]]
         assert status["active_incidents"] == []
@@ -627,21 +610,21 @@ def test_services_are_under_maintenance_while_it_is_in_progress(org):
     completed = done(org, "complete", maintenance["id"])
     assert {item["status"] for item in completed["affected_services"]} == {"operational"}
     for service_id in (payments, search):
-        status = service_status(org, service_id)
+        status = service_of(org, service_id)
         assert status["status"] == "operational"
         assert status["active_maintenances"] == []
     assert incident_rollup(org, draft["id"]) == {payments: "operational"}
 
 
 def test_a_worse_active_incident_wins_over_a_maintenance(org):
-    payments, search = service(org, "Payments"), service(org, "Search")
+    payments, search = new_service(org, "Payments"), new_service(org, "Search")
     maintenance = new(org, affected_services=[payments, search])
     done(org, "start", maintenance["id"])
     outage = incident(org, severity="critical", affected_services=[payments])
     minor = incident(org, severity="low", affected_services=[search])
 
-    assert service_status(org, payments)["status"] == "major_outage"
-    assert service_status(org, search)["status"] == "degraded_performance"
+    assert service_of(org, payments)["status"] == "major_outage"
+    assert service_of(org, search)["status"] == "degraded_performance"
     assert incident_rollup(org, outage["id"]) == {payments: "major_outage"}
     assert {item["id"]: item["status"] for item in got(org, maintenance["id"])["affected_services"]} == {
         payments: "major_outage",
@@ -650,25 +633,25 @@ def test_a_worse_active_incident_wins_over_a_maintenance(org):
 
     resolved = invoke("resolve_incident", org.api_key, path_params={"incident_id": outage["id"]}, body={})
     assert resolved.status == 200, resolved.body
-    assert service_status(org, payments)["status"] == "under_maintenance"
+    assert service_of(org, payments)["status"] == "under_maintenance"
 
     done(org, "complete", maintenance["id"])
-    assert service_status(org, payments)["status"] == "operational"
-    assert service_status(org, search)["status"] == "degraded_performance"
+    assert service_of(org, payments)["status"] == "operational"
+    assert service_of(org, search)["status"] == "degraded_performance"
     assert incident_rollup(org, minor["id"]) == {search: "degraded_performance"}
 
 
 def test_a_cancelled_maintenance_never_touches_its_services(org, table):
-    payments = service(org, "Payments")
+    payments = new_service(org, "Payments")
     maintenance = new(org, affected_services=[payments])
     done(org, "cancel", maintenance["id"])
-    assert service_status(org, payments)["status"] == "operational"
+    assert service_of(org, payments)["status"] == "operational"
     (item,) = [item for item in table.items() if item["SK"]["S"] == "SERVICE"]
     assert item.get("impacts", {"M": {}}) == {"M": {}}
 
 
 def test_a_service_under_maintenance_cannot_be_deleted_until_it_completes(org):
-    payments = service(org, "Payments")
+    payments = new_service(org, "Payments")
     maintenance = new(org, affected_services=[payments])
     done(org, "start", maintenance["id"])
     reply = invoke("delete_service", org.api_key, path_params={"service_id": payments})
@@ -683,7 +666,7 @@ def test_a_service_under_maintenance_cannot_be_deleted_until_it_completes(org):
 
 
 def test_starting_by_hand_after_its_service_was_deleted_is_a_409(org):
-    payments = service(org, "Payments")
+    payments = new_service(org, "Payments")
     maintenance = new(org, affected_services=[payments])
     assert invoke("delete_service", org.api_key, path_params={"service_id": payments}).status == 204
     reply = act(org, "start", maintenance["id"])

@@ -3,22 +3,10 @@
 import json
 from datetime import UTC, datetime
 
-from tests.conftest import invoke
-from tests.support import tick_clock
+from tests.support import new_incident, new_service, tick_clock
+from tests.support.invoking import invoke
 
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
-
-
-def create(org, **fields) -> dict:
-    reply = invoke("create_incident", org.api_key, body={"title": "Checkout is down", **fields})
-    assert reply.status == 201, reply.body
-    return reply.body
-
-
-def service(org, name: str = "Payments") -> str:
-    reply = invoke("create_service", org.api_key, body={"name": name})
-    assert reply.status == 201, reply.body
-    return reply.body["id"]
 
 
 def service_status(org, service_id: str) -> str:
@@ -52,7 +40,7 @@ def publish(org, incident_id: str):
 
 
 def test_posting_a_message_answers_201_and_moves_the_status(org):
-    incident = create(org, publish=True)
+    incident = new_incident(org, publish=True)
 
     reply = post(org, incident["id"], "monitoring", "Rollback complete.")
 
@@ -69,7 +57,7 @@ def test_posting_a_message_answers_201_and_moves_the_status(org):
 
 
 def test_a_message_to_a_missing_incident_is_a_404_and_writes_nothing(org, table):
-    incident = create(org)
+    incident = new_incident(org)
     invoke("delete_incident", org.api_key, path_params={"incident_id": incident["id"]})
     before = table.items()
 
@@ -80,8 +68,8 @@ def test_a_message_to_a_missing_incident_is_a_404_and_writes_nothing(org, table)
 
 
 def test_a_resolved_message_resolves_and_frees_the_affected_service(org):
-    payments = service(org)
-    incident = create(org, publish=True, severity="critical", affected_services=[payments])
+    payments = new_service(org)
+    incident = new_incident(org, publish=True, severity="critical", affected_services=[payments])
     assert service_status(org, payments) == "major_outage"
 
     reply = post(org, incident["id"], "resolved", "All clear.")
@@ -96,8 +84,8 @@ def test_a_resolved_message_resolves_and_frees_the_affected_service(org):
 
 
 def test_a_status_message_on_a_resolved_incident_reopens_it(org):
-    payments = service(org)
-    incident = create(org, publish=True, severity="major", affected_services=[payments])
+    payments = new_service(org)
+    incident = new_incident(org, publish=True, severity="major", affected_services=[payments])
     assert post(org, incident["id"], "resolved").status == 201
 
     reply = post(org, incident["id"], "investigating", "It is back.")
@@ -113,7 +101,7 @@ def test_a_status_message_on_a_resolved_incident_reopens_it(org):
 
 def test_an_update_on_a_resolved_incident_does_not_reopen_it(org):
     tick_clock()
-    incident = create(org, publish=True)
+    incident = new_incident(org, publish=True)
     assert post(org, incident["id"], "resolved").status == 201
     resolved = get(org, incident["id"]).body
 
@@ -130,7 +118,7 @@ def test_an_update_on_a_resolved_incident_does_not_reopen_it(org):
 
 def test_messages_are_listed_newest_first_in_pages(org):
     tick_clock()
-    incident = create(org)
+    incident = new_incident(org)
     posted = [post(org, incident["id"], "update", f"note {n}").body["id"] for n in range(5)]
 
     seen, cursor, sizes = [], None, []
@@ -153,7 +141,7 @@ def test_messages_are_listed_newest_first_in_pages(org):
 
 
 def test_a_messages_cursor_does_not_work_on_another_incident(org):
-    first, second = create(org), create(org)
+    first, second = new_incident(org), new_incident(org)
     for _ in range(2):
         post(org, first["id"], "update")
         post(org, second["id"], "update")
@@ -174,7 +162,7 @@ def test_a_messages_cursor_does_not_work_on_another_incident(org):
 
 
 def test_resolve_adds_its_description_as_a_resolved_message(org):
-    incident = create(org, publish=True)
+    incident = new_incident(org, publish=True)
 
     reply = resolve(org, incident["id"], {"description": "Error rates back to normal."})
 
@@ -189,7 +177,7 @@ def test_resolve_adds_its_description_as_a_resolved_message(org):
 
 
 def test_resolving_again_changes_nothing(org, table):
-    incident = create(org, publish=True)
+    incident = new_incident(org, publish=True)
     first = resolve(org, incident["id"])
     assert first.status == 200
     assert first.body["messages"][0]["description"]  # a default description
@@ -207,8 +195,8 @@ def test_resolving_again_changes_nothing(org, table):
 
 
 def test_publish_makes_a_draft_active_and_its_services_count(org):
-    payments = service(org)
-    draft = create(org, severity="critical", affected_services=[payments])
+    payments = new_service(org)
+    draft = new_incident(org, severity="critical", affected_services=[payments])
     assert service_status(org, payments) == "operational"
 
     reply = publish(org, draft["id"])
@@ -226,7 +214,7 @@ def test_publish_makes_a_draft_active_and_its_services_count(org):
 
 
 def test_publishing_a_resolved_draft_is_a_409(org, table):
-    draft = create(org)
+    draft = new_incident(org)
     assert resolve(org, draft["id"]).status == 200
     before = table.items()
 
@@ -242,8 +230,8 @@ def test_publishing_a_resolved_draft_is_a_409(org, table):
 
 
 def test_delete_removes_the_incident_its_messages_and_its_impact(org, table):
-    payments = service(org)
-    incident = create(
+    payments = new_service(org)
+    incident = new_incident(
         org,
         publish=True,
         severity="critical",
@@ -253,7 +241,7 @@ def test_delete_removes_the_incident_its_messages_and_its_impact(org, table):
         initial_message={"type": "investigating", "description": "Looking."},
     )
     post(org, incident["id"], "identified")
-    keep = create(org, title="Unrelated")
+    keep = new_incident(org, title="Unrelated")
     assert service_status(org, payments) == "major_outage"
 
     reply = invoke("delete_incident", org.api_key, path_params={"incident_id": incident["id"]})

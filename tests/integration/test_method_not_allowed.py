@@ -4,7 +4,7 @@ functions/method_not_allowed), never the 404 of a path that does not exist."""
 import pytest
 
 from flare_local.template import load_template, resources_of_type
-from tests.conftest import ROOT, invoke
+from tests.support.invoking import ROOT, invoke
 
 TEMPLATE = load_template(ROOT / "template.yaml")
 

@@ -9,8 +9,8 @@ import pytest
 from flare import clock
 from flare.catalog import metrics
 from flare.incidents import use_cases as incidents
-from tests.conftest import invoke
 from tests.support import caller_of, incident_items, new_service, race, scoped_key, tick_clock
+from tests.support.invoking import invoke
 
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 WINDOW = timedelta(minutes=30)

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from flare import clock
-from tests.conftest import invoke
+from tests.support.invoking import invoke
 
 T0 = datetime(2026, 6, 1, 2, 0, 10, tzinfo=UTC)
 

@@ -14,8 +14,8 @@ import pytest
 from flare import clock as flare_clock
 from flare.alerting import receiving as alerts
 from flare.store import incidents as incidents_store
-from tests.conftest import invoke
 from tests.support import WRITERS, caller_of, new_service, race
+from tests.support.invoking import invoke
 from tests.support.receivers import (
     AM_FIRING,
     AM_RESOLVED,

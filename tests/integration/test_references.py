@@ -5,8 +5,8 @@ import pytest
 from flare.incidents import filing
 from flare.incidents.models import CreateIncidentRequest
 from flare.store import incidents as incidents_store
-from tests.conftest import invoke
 from tests.support import caller_of, race
+from tests.support.invoking import invoke
 
 
 def create(org, title="Checkout is down", **fields) -> dict:

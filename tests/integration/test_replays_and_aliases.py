@@ -8,7 +8,7 @@ import time
 import pytest
 
 from flare.incidents.dedupe import dedupe_key_text
-from tests.conftest import invoke
+from tests.support.invoking import invoke
 from tests.support.receivers import (
     GRAFANA_SECRET,
     assert_outcome,

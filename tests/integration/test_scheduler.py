@@ -17,8 +17,8 @@ from flare.errors import Conflict
 from flare.maintenances import use_cases as maintenances
 from flare.maintenances.models import CreateMaintenanceRequest, UpdateMaintenanceRequest
 from flare.store import client as client_store
-from tests.conftest import EVENTS, LambdaContext, handler_of
 from tests.support import caller_of
+from tests.support.invoking import EVENTS, LambdaContext, handler_of
 
 CREATED = datetime(2030, 1, 1, 0, 0, tzinfo=UTC)
 START = CREATED + timedelta(hours=1)

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from tests.conftest import invoke
 from tests.support import scoped_key, tick_clock
+from tests.support.invoking import invoke
 
 
 def create_service(org, name: str = "Payments", **fields):

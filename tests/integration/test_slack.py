@@ -13,7 +13,8 @@ from slack_sdk.signature import Clock, SignatureVerifier
 
 from flare import clock
 from flare.store import incidents as incidents_store
-from tests.conftest import EVENTS, ROOT, LambdaContext, Reply, handler_of, invoke
+from tests.support import incident_of, new_service
+from tests.support.invoking import EVENTS, ROOT, LambdaContext, Reply, handler_of, invoke
 
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 NOW = str(int(T0.timestamp()))
@@ -117,18 +118,6 @@ def said(reply: Reply) -> str:
     return reply.body["text"] + "\n" + blocks_text(reply)
 
 
-def incident(org, reference: str) -> dict:
-    reply = invoke("get_incident", org.api_key, path_params={"incident_id": reference})
-    assert reply.status == 200, reply.body
-    return reply.body
-
-
-def new_service(org, name: str) -> str:
-    reply = invoke("create_service", org.api_key, body={"name": name})
-    assert reply.status == 201, reply.body
-    return reply.body["id"]
-
-
 def assert_unverified(reply: Reply) -> None:
     assert reply.status == 401, reply.body
     assert reply.headers["Content-Type"] == "application/problem+json"
@@ -183,7 +172,7 @@ def test_declare_files_a_published_incident_in_channel(org, workspace):
     assert reply.body["response_type"] == "in_channel"
     assert "INC-1" in reply.body["text"] and "INC-1" in blocks_text(reply)
     assert "Checkout is returning 502s" in reply.body["text"]
-    filed = incident(org, "INC-1")
+    filed = incident_of(org, "INC-1")
     assert filed["title"] == "Checkout is returning 502s"
     assert filed["lifecycle"] == "active"
     assert filed["severity"] == "critical"
@@ -198,7 +187,7 @@ def test_declare_files_a_published_incident_in_channel(org, workspace):
 
 def test_declare_without_severity_is_minor(org, workspace):
     assert slack("declare Search is slow").body["response_type"] == "in_channel"
-    assert incident(org, "INC-1")["severity"] == "minor"
+    assert incident_of(org, "INC-1")["severity"] == "minor"
 
 
 @pytest.mark.parametrize(
@@ -238,7 +227,7 @@ def test_a_mistake_is_explained_with_usage_and_writes_nothing(org, workspace, ta
 @pytest.fixture
 def declared(org, workspace) -> dict:
     assert slack("declare Checkout is down sev:major").status == 200
-    return incident(org, "INC-1")
+    return incident_of(org, "INC-1")
 
 
 def test_update_with_a_status_posts_that_message_and_changes_the_status(org, declared):
@@ -247,7 +236,7 @@ def test_update_with_a_status_posts_that_message_and_changes_the_status(org, dec
     assert reply.status == 200, reply.body
     assert reply.body["response_type"] == "in_channel"
     assert "INC-1" in reply.body["text"] and "identified" in reply.body["text"]
-    after = incident(org, "INC-1")
+    after = incident_of(org, "INC-1")
     assert after["status"] == "identified"
     [message] = [message for message in after["messages"] if message["type"] == "identified"]
     assert message["description"] == "Bad deploy, rolling back"
@@ -258,7 +247,7 @@ def test_update_without_a_status_is_a_note(org, declared):
     reply = slack("update inc-1 Still looking at the load balancer")
 
     assert reply.body["response_type"] == "in_channel"
-    after = incident(org, "INC-1")
+    after = incident_of(org, "INC-1")
     assert after["status"] == "investigating"
     assert after["messages"][0]["type"] == "update"
     assert after["messages"][0]["description"] == "Still looking at the load balancer"
@@ -272,7 +261,7 @@ def test_resolve_with_text(org, declared):
     assert reply.body["response_type"] == "in_channel"
     assert reply.body["text"] == "INC-1 resolved: Checkout is down"
     assert "Rolled back the deploy" in blocks_text(reply)
-    after = incident(org, "INC-1")
+    after = incident_of(org, "INC-1")
     assert (after["status"], after["lifecycle"]) == ("resolved", "resolved")
     assert after["messages"][0]["type"] == "resolved"
     assert after["messages"][0]["description"] == "Rolled back the deploy"
@@ -281,7 +270,7 @@ def test_resolve_with_text(org, declared):
 
 def test_resolve_without_text_says_who_resolved_it(org, declared):
     assert slack("resolve INC-1").body["response_type"] == "in_channel"
-    after = incident(org, "INC-1")
+    after = incident_of(org, "INC-1")
     assert after["status"] == "resolved"
     assert after["messages"][0]["description"] == f"Resolved in Slack by <@{USER}>."
 
@@ -421,8 +410,8 @@ def test_each_workspace_acts_on_its_own_organisation_only(org, other_org, worksp
 
     reply = slack("resolve INC-1 Fixed", team=OTHER_TEAM, secret=OTHER_SECRET)
     assert reply.body["text"] == "INC-1 resolved: Globex mail is down"
-    assert incident(other_org, "INC-1")["status"] == "resolved"
-    assert incident(org, "INC-1")["status"] == "investigating"
+    assert incident_of(other_org, "INC-1")["status"] == "resolved"
+    assert incident_of(org, "INC-1")["status"] == "investigating"
 
 
 def test_a_workspace_connects_to_one_organisation_only(org, other_org, workspace):
@@ -432,7 +421,7 @@ def test_a_workspace_connects_to_one_organisation_only(org, other_org, workspace
         assert reply.status == 409, reply.body
         assert TEAM in reply.body["detail"]
     slack("declare Checkout is down")
-    assert incident(org, "INC-1")["title"] == "Checkout is down"  # still the first organisation's
+    assert incident_of(org, "INC-1")["title"] == "Checkout is down"  # still the first organisation's
 
 
 # ---- text as typed ----------------------------------------------------------------------------------------
@@ -444,7 +433,7 @@ def test_declare_keeps_the_title_as_typed_and_escapes_it_in_the_reply(org, works
     reply = slack(f"declare {TRICKY} sev:major")
 
     assert reply.status == 200, reply.body
-    assert incident(org, "INC-1")["title"] == TRICKY
+    assert incident_of(org, "INC-1")["title"] == TRICKY
     escaped = slack_escaped(TRICKY)
     assert escaped in reply.body["text"] and escaped in blocks_text(reply)
     assert "<script>" not in said(reply)
@@ -456,7 +445,7 @@ def test_update_keeps_the_message_as_typed_newlines_included(org, declared):
     reply = slack(f"update INC-1 monitoring {typed}")
 
     assert reply.status == 200, reply.body
-    message = incident(org, "INC-1")["messages"][0]
+    message = incident_of(org, "INC-1")["messages"][0]
     assert (message["type"], message["description"]) == ("monitoring", typed)
     assert "<script>" not in said(reply) and "<b>" not in said(reply)
     assert slack_escaped("& <b>bold</b>") in blocks_text(reply)
@@ -465,7 +454,7 @@ def test_update_keeps_the_message_as_typed_newlines_included(org, declared):
 def test_resolve_keeps_the_message_as_typed(org, declared):
     reply = slack('resolve INC-1 Fixed <@U0BOB0002>\'s & "typo" ✅')
 
-    assert incident(org, "INC-1")["messages"][0]["description"] == 'Fixed <@U0BOB0002>\'s & "typo" ✅'
+    assert incident_of(org, "INC-1")["messages"][0]["description"] == 'Fixed <@U0BOB0002>\'s & "typo" ✅'
     assert "<@U0BOB0002>" not in blocks_text(reply)  # typed text cannot ping
 
 
@@ -488,7 +477,7 @@ def test_a_base64_encoded_body_is_verified_on_its_bytes(org, workspace):
     result = handler_of("receive_slack_command")(event, LambdaContext())
 
     assert result["statusCode"] == 200, result
-    assert incident(org, "INC-1")["title"] == "Checkout is down é"
+    assert incident_of(org, "INC-1")["title"] == "Checkout is down é"
 
 
 # ---- bugs -------------------------------------------------------------------------------------------------
@@ -541,7 +530,7 @@ def test_a_replayed_resolve_does_not_act_again(org, workspace):
     again = send(body, headers)
 
     assert "received before" in again.body["text"]
-    assert incident(org, "INC-1")["status"] == "investigating"
+    assert incident_of(org, "INC-1")["status"] == "investigating"
 
 
 def test_the_same_words_typed_again_are_a_new_request(org, workspace):

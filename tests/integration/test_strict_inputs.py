@@ -7,7 +7,7 @@ import json
 import pytest
 
 from flare_local.template import load_template, resources_of_type
-from tests.conftest import EVENTS, PUBLIC_FUNCTIONS, ROOT, invoke
+from tests.support.invoking import EVENTS, PUBLIC_FUNCTIONS, ROOT, invoke
 
 TEMPLATE = load_template(ROOT / "template.yaml")
 API_FUNCTIONS = sorted(

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.conftest import invoke
+from tests.support.invoking import invoke
 
 SECRET_TITLE = "Acme internal: payroll database corrupted"
 

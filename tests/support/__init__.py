@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from flare import clock
 from flare.access import auth
 from flare.access.auth import Caller, effective_scopes
-from tests.conftest import invoke
+from tests.support.invoking import invoke
 
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 WRITERS = 50  # concurrent writers of a race
@@ -41,11 +41,37 @@ def race(action, count: int = WRITERS) -> list:
         return [future.result() for future in futures]
 
 
+def new_incident(org, **fields) -> dict:
+    """A new incident of the organisation (POST /incidents; "Checkout is down" unless `title` is given)."""
+    reply = invoke("create_incident", org.api_key, body={"title": "Checkout is down", **fields})
+    assert reply.status == 201, reply.body
+    return reply.body
+
+
+def incident_of(org, incident_id: str) -> dict:
+    """GET /incidents/{id} (an id or a reference such as INC-3), which must succeed."""
+    reply = invoke("get_incident", org.api_key, path_params={"incident_id": incident_id})
+    assert reply.status == 200, reply.body
+    return reply.body
+
+
 def new_service(org, name: str = "Checkout") -> str:
     """A new service of the organisation (POST /services), its id."""
     reply = invoke("create_service", org.api_key, body={"name": name})
     assert reply.status == 201, reply.body
     return reply.body["id"]
+
+
+def service_of(org, service_id: str) -> dict:
+    """GET /services/{id} (with its computed status), which must succeed."""
+    reply = invoke("get_service", org.api_key, path_params={"service_id": service_id})
+    assert reply.status == 200, reply.body
+    return reply.body
+
+
+def key_id(api_key: str) -> str:
+    """The id part of a full API key (what created_by and actor name)."""
+    return auth.split_key(api_key)[0]
 
 
 def scoped_key(org, *scopes: str) -> str:

@@ -325,7 +325,7 @@ class MemoryStore:
             org = after.org_id
             current = self.services.get((org, after.id))
             if current is None or current.version != before.version:
-                raise ConditionFailed("service")
+                raise Stale()
             renamed = before.name.casefold() != after.name.casefold()
             if renamed and (org, after.name.casefold()) in self.service_names:
                 raise NameTaken(after.name)

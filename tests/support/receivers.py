@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, Reply, invoke
+from tests.support.invoking import ROOT, Reply, invoke
 
 VENDORS = ROOT / "tests" / "fixtures" / "vendors"
 PAGERDUTY_SECRET = "pagerduty-signing-secret-for-tests"

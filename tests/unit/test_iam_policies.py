@@ -3,9 +3,9 @@
 import pytest
 
 from flare_local.template import load_template
-from tests.conftest import ROOT
 from tests.support.iam import Call, Grants, calls_of, grants_by_function, sam_policy_templates
 from tests.support.iam import _policy_statements as policy_statements
+from tests.support.invoking import ROOT
 
 TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/FlareTable"
 TEMPLATE = load_template(ROOT / "template.yaml")

@@ -9,7 +9,7 @@ import pytest
 from flare.alerting import signatures
 from flare_local import sam_local
 from flare_local.template import Intrinsic, load_template, resources_of_type
-from tests.conftest import EVENTS, ROOT
+from tests.support.invoking import EVENTS, ROOT
 
 TEMPLATE = load_template(ROOT / "template.yaml")
 STATE = {

@@ -141,7 +141,7 @@ class Scenario:
 
     def send(self, api_key: str, request: Request):
         """Send `request` as API Gateway would: the authorizer first, then the function."""
-        from tests.conftest import Reply, authorize, invoke
+        from tests.support.invoking import Reply, authorize, invoke
 
         if self.function == AUTHORIZER:
             context = authorize(api_key)
@@ -185,7 +185,7 @@ def _ok(reply, status: int = 201) -> dict:
 
 
 def _send(org: Any, function: str, status: int = 201, **request: Any) -> dict:
-    from tests.conftest import invoke
+    from tests.support.invoking import invoke
 
     return _ok(invoke(function, org.api_key, **request), status)
 

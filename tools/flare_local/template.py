@@ -1,6 +1,8 @@
 """Reading the SAM template: CloudFormation short tags (!Ref, !Sub, !GetAtt, ...) become `Intrinsic` values."""
 
+import copy
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,9 @@ class Intrinsic:
     value: Any
 
 
-class _TemplateLoader(yaml.SafeLoader):
+# libyaml's parser where PyYAML has it: the pure-Python one takes about half a second for template.yaml, which
+# every test's fresh table reads.
+class _TemplateLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     pass
 
 
@@ -34,6 +38,13 @@ _TemplateLoader.add_multi_constructor("!", _construct_intrinsic)
 
 
 def load_template(path: str | Path) -> dict[str, Any]:
+    """The template as data: a copy of what was parsed when the file last changed (callers may edit it)."""
+    stat = Path(path).stat()
+    return copy.deepcopy(_parsed(str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size))
+
+
+@cache
+def _parsed(path: str, _mtime_ns: int, _size: int) -> dict[str, Any]:
     with open(path, encoding="utf-8") as file:
         return yaml.load(file, Loader=_TemplateLoader)  # noqa: S506 - a SafeLoader subclass
 

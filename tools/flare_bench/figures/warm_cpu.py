@@ -37,7 +37,7 @@ PER_REPETITION = 20  # requests per repetition: the figure is the median over ev
 def captured_event(scenario: Scenario, org: Any) -> dict[str, Any]:
     """The API Gateway event `tests.conftest.invoke` builds for the scenario's request (its events/ sample, with
     the real authorizer's context), caught instead of run, so it can be replayed without the authorizer."""
-    from tests.conftest import handler_of
+    from tests.support.invoking import handler_of
 
     request = scenario.prepare(org)
     real = handler_of(scenario.function)
@@ -90,7 +90,7 @@ def _shares(counter, top: int = 8) -> str:
     order=40,
 )
 def warm_cpu(context: Context) -> Section:
-    from tests.conftest import LambdaContext, handler_of
+    from tests.support.invoking import LambdaContext, handler_of
 
     context.new_table()
     lambda_context = LambdaContext()
@@ -203,7 +203,7 @@ def _share(counter, label: str) -> float:
 
 def _org_with_room(context: Context) -> Any:
     """A new organisation whose key allows more requests per minute than the figure sends."""
-    from tests.conftest import invoke
+    from tests.support.invoking import invoke
 
     org = context.new_org("warm")
     body = {"name": "bench", "scopes": ["admin", "write:incidents"], "rate_limit_per_minute": 100_000}

@@ -25,7 +25,7 @@ class ServiceStorage(Protocol):
         """A newest-first page of Services."""
 
     def update_service(self, before: Service, after: Service) -> None:
-        """Write the edited service if it is still at `before.version` (else ConditionFailed); NameTaken."""
+        """Write the edited service if it is still at `before.version` (else Stale); NameTaken."""
 
     def delete_service(self, service: Service) -> None:
         """ServiceBusy (with its impacts as they are now) while incidents or maintenances affect it."""

@@ -9,7 +9,7 @@ from flare.errors import Conflict, PreconditionFailed, ValidationFailed
 from flare.fields import AffectedServiceOut
 from flare.ids import find_by_id, is_id, new_id
 from flare.preconditions import patched
-from flare.store.errors import ConditionFailed, NameTaken, ServiceBusy
+from flare.store.errors import NameTaken, ServiceBusy, Stale
 
 
 def service_out(service: Service) -> ServiceOut:
@@ -104,7 +104,7 @@ def update_service(caller: Caller, service_id: str, request: UpdateServiceReques
         storage().update_service(before, after)
     except NameTaken:
         raise _name_taken(after.name) from None
-    except ConditionFailed:
+    except Stale:
         raise PreconditionFailed("the service changed since it was read; fetch it and try again") from None
     return service_out(after)
 

@@ -8,7 +8,7 @@ from flare.clock import iso
 from flare.fields import MAX_NAME
 from flare.store.client import client, table_name
 from flare.store.codec import from_item, key, record
-from flare.store.errors import ConditionFailed, NameTaken, ServiceBusy, ServiceMissing
+from flare.store.errors import ConditionFailed, NameTaken, ServiceBusy, ServiceMissing, Stale
 from flare.store.keys import (
     SERVICE_NAME_MARK,
     SERVICE_NAME_SK,
@@ -92,7 +92,7 @@ def update_service(before: Service, after: Service) -> None:
     except ConditionFailed as failure:
         if failure.label == "name":
             raise NameTaken(after.name) from None
-        raise
+        raise Stale() from None
 
 
 def delete_service(service: Service) -> None:

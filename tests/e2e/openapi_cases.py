@@ -6,12 +6,14 @@ import hmac
 import itertools
 import json
 import re
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
+from flare.fields import SLUG_PATTERN
 from flare_local import openapi_spec
 from tests.e2e.conftest import ROOT
 
@@ -115,6 +117,8 @@ class Examples:
         n = next(_COUNTER)
         if schema.get("format") == "date-time":
             return (self._base + timedelta(hours=n)).isoformat().replace("+00:00", "Z")
+        if schema.get("pattern") == SLUG_PATTERN:  # unique across the deployment, as a status page's slug must be
+            return f"page-{n}-{uuid.uuid4().hex[:8]}"
         reference = REFERENCE.match(schema.get("pattern", ""))
         if reference and self.references:
             return self.references(reference.group(1))

@@ -122,6 +122,8 @@ def real_ids(org) -> dict[str, str]:
         integration = invoke("create_integration", org.api_key, body={"type": kind, "name": kind} | secret).body
         ids[f"receive_{kind}"] = integration["id"]
     ids["integration_id"] = ids["receive_alertmanager"]
+    page = invoke("create_status_page", org.api_key, body={"slug": "search", "name": "Search status"}).body
+    ids["status_page_id"] = page["id"]
     # events/receive_slack_command.json is Slack's published example request, signed with this secret.
     slack = {"type": "slack", "name": "slack", "team_id": "T1DC2JH3J", "signing_secret": SLACK_SAMPLE_SECRET}
     assert invoke("create_integration", org.api_key, body=slack).status == 201

@@ -17,12 +17,14 @@ from flare.fields import MAX_NAME
 from flare.incidents.dedupe import Claim, claim_change, claim_of, dedupe_key_text
 from flare.incidents.models import Incident, Message
 from flare.maintenances.models import Maintenance, MaintenanceEvent
+from flare.status_pages.models import StatusPage
 from flare.store.errors import (
     ConditionFailed,
     DuplicateIncident,
     NameTaken,
     ServiceBusy,
     ServiceMissing,
+    SlugTaken,
     Stale,
     TeamTaken,
 )
@@ -83,6 +85,8 @@ class MemoryStore:
         self.events: dict[tuple[str, str], dict[str, MaintenanceEvent]] = {}
         self.due: dict[tuple[str, str], datetime] = {}
         self.integrations: dict[tuple[str, str], Integration] = {}
+        self.status_pages: dict[tuple[str, str], StatusPage] = {}
+        self.slugs: dict[str, tuple[str, str]] = {}  # slug → (org, page id), across organisations
         self.teams: dict[str, Integration] = {}
         self.deliveries: dict[tuple[str, str, str], int] = {}
 
@@ -492,3 +496,33 @@ class MemoryStore:
                 return False
             self.deliveries[(org_id, scope, delivery_id)] = int(expires_at.timestamp())
             return True
+
+    # ---- status pages ---------------------------------------------------------------------------------------
+
+    def save_status_page(self, before: StatusPage | None, after: StatusPage) -> None:
+        with self._lock:
+            key = (after.org_id, after.id)
+            current = self.status_pages.get(key)
+            if (current is not None) if before is None else (current is None or current.version != before.version):
+                raise Stale()
+            if (before is None or before.slug != after.slug) and after.slug in self.slugs:
+                raise SlugTaken(after.slug)
+            self._check_services(after.org_id, NO_IMPACT, after.service_ids)
+            if before is not None and before.slug != after.slug:
+                del self.slugs[before.slug]
+            self.slugs[after.slug] = key
+            self.status_pages[key] = _stored(after)
+
+    def get_status_page(self, org_id: str, page_id: str) -> StatusPage | None:
+        return _copy(self.status_pages.get((org_id, page_id)))
+
+    def list_status_pages(self, org_id: str, *, limit: int, start: dict[str, str] | None) -> Page:
+        return self._collection(org_id, "STATUS_PAGES", self.status_pages, limit=limit, start=start)
+
+    def delete_status_page(self, page: StatusPage) -> None:
+        with self._lock:
+            current = self.status_pages.get((page.org_id, page.id))
+            if current is None or current.version != page.version:
+                raise Stale()
+            del self.status_pages[(page.org_id, page.id)]
+            del self.slugs[page.slug]

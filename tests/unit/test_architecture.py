@@ -10,7 +10,7 @@ from flare_local import openapi_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYER = ROOT / "layers" / "flare" / "flare"
-FEATURES = ("incidents", "maintenances", "catalog", "access", "alerting")
+FEATURES = ("incidents", "maintenances", "catalog", "access", "alerting", "status_pages")
 # The pure rules of each feature: decisions only, no I/O.
 RULES = (
     "flare.incidents.lifecycle",
@@ -29,6 +29,7 @@ STORAGE = {
     "catalog": {"services", "metrics"},
     "access": {"access"},
     "alerting": {"integrations", "deliveries"},
+    "status_pages": {"status_pages"},
 }
 SHARED_STORAGE = {"queries", "errors"}
 MAX_LINES = 400

@@ -57,6 +57,7 @@ def test_patch_bodies_offer_no_null_but_where_null_means_absent():
         "UpdateMaintenanceRequest",
         "UpdateMetricRequest",
         "UpdateServiceRequest",
+        "UpdateStatusPageRequest",
     }
     for name in patch_schemas:
         for field, schema in SPEC["components"]["schemas"][name]["properties"].items():

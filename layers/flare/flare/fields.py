@@ -44,6 +44,11 @@ DEFAULT_RATE_LIMIT_PER_MINUTE = 1200
 MAX_RATE_LIMIT_PER_MINUTE = 100_000
 DEFAULT_COOLDOWN_MINUTES = 30
 MAX_COOLDOWN_MINUTES = 7 * 24 * 60
+MAX_SLUG = 63  # a DNS label: a slug can become a subdomain
+MAX_PAGE_SERVICES = 50  # services one status page shows (its write checks each exists, in one transaction)
+DEFAULT_HISTORY_DAYS = 90
+MAX_HISTORY_DAYS = 365
+MAX_URL = 2048
 
 # ---- vocabularies -----------------------------------------------------------------------------------------
 
@@ -168,6 +173,46 @@ def _bounded_metadata(value: dict[str, Any]) -> dict[str, Any]:
 
 
 Metadata = Annotated[dict[str, Any], AfterValidator(_bounded_metadata)]
+
+
+SLUG_PATTERN = rf"^[a-z0-9](?:[a-z0-9-]{{0,{MAX_SLUG - 2}}}[a-z0-9])?$"
+_SLUG = re.compile(SLUG_PATTERN)
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.match(value):
+        raise ValueError(
+            f"must be 1 to {MAX_SLUG} lowercase letters, digits and inner hyphens (it is the page's public URL)"
+        )
+    return value
+
+
+def _time_zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only the routes that take a time zone pay for it
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError("must be an IANA time zone, e.g. Europe/Paris or UTC") from None
+    return value
+
+
+def _web_url(value: str) -> str:
+    if value and not re.match(r"^https?://[^\s/?#]+[^\s]*$", value):
+        raise ValueError('must be an http(s) URL, or "" for none')
+    return value
+
+
+# The pattern is documented (clients can check a slug before sending it) and checked by _slug, for a clear error.
+Slug = Annotated[
+    str,
+    StringConstraints(max_length=MAX_SLUG),
+    AfterValidator(_slug),
+    Field(json_schema_extra={"pattern": SLUG_PATTERN}),
+]
+TimeZone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_time_zone)]
+WebUrl = Annotated[str, StringConstraints(max_length=MAX_URL), AfterValidator(_web_url)]
+HistoryDays = Annotated[int, Strict(), Field(ge=1, le=MAX_HISTORY_DAYS)]
 ServiceIds = Annotated[list[ServiceId], Field(max_length=MAX_AFFECTED_SERVICES), AfterValidator(unique)]
 Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS), AfterValidator(unique)]
 

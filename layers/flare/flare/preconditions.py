@@ -39,6 +39,8 @@ def patched[T: BaseModel](before: T, request: BaseModel, if_match: str | None) -
     body changes nothing."""
     check_if_match(if_match, before.version)
     changes = request.model_dump(exclude_unset=True)
-    if all(getattr(before, field) == value for field, value in changes.items()):
+    current = before.model_dump()
+    if all(current[field] == value for field, value in changes.items()):
         return None
-    return before.model_copy(update=changes | {"version": before.version + 1, "updated_at": clock.now()})
+    # Validated again, so that nested values (a status page's components) are models, not the body's dicts.
+    return type(before).model_validate(current | changes | {"version": before.version + 1, "updated_at": clock.now()})

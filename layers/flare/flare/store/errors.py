@@ -48,3 +48,7 @@ class ServiceBusy(Exception):
 
 class TeamTaken(Exception):
     """The Slack workspace is connected to an organisation already."""
+
+
+class SlugTaken(Exception):
+    """Another status page (of any organisation) has this slug."""

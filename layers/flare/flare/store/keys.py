@@ -31,6 +31,8 @@ MAINTENANCE_SK = "MAINTENANCE"
 EVENT_SK_PREFIX = "#EVT#"
 METRIC_SK = "METRIC"
 INTEGRATION_SK = "INTEGRATION"
+STATUS_PAGE_SK = "STATUS_PAGE"
+SLUG_SK = "SLUG"
 SCHEDULE_PK = "SCHEDULE"
 IDEMPOTENCY_PK = "IDEMPOTENCY"
 
@@ -98,6 +100,15 @@ def integration_pk(org_id: str, integration_id: str) -> str:
     return f"ORG#{org_id}#INT#{integration_id}"
 
 
+def status_page_pk(org_id: str, page_id: str) -> str:
+    return f"ORG#{org_id}#SPG#{page_id}"
+
+
+def slug_pk(slug: str) -> str:
+    """A status page's slug, claimed across the whole deployment: it is the page's public URL."""
+    return f"SLUG#{slug}"
+
+
 def list_pk(org_id: str, collection: str) -> str:
     """GSI1's partition of an organisation's collection (INCIDENTS, SERVICES…)."""
     return f"ORG#{org_id}#{collection}"
@@ -153,6 +164,15 @@ DATA_MODEL = (
         INTEGRATION_SK,
         "integration (with its signing secret)",
         f"{list_pk(_ORG, 'INTEGRATIONS')} / <int>",
+    ),
+    Item(
+        status_page_pk(_ORG, "<spg>"),
+        STATUS_PAGE_SK,
+        "status page (its slug, components, settings)",
+        f"{list_pk(_ORG, 'STATUS_PAGES')} / <spg>",
+    ),
+    Item(
+        slug_pk("<slug>"), SLUG_SK, "a status page's slug, held by one page of one organisation (`org_id`, `page_id`)"
     ),
     Item(IDEMPOTENCY_PK, "<route>#<digest>", "Powertools idempotency record (TTL `expires_at`)"),
 )

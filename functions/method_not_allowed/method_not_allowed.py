@@ -35,6 +35,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "/api/v1/metrics/{metric_id}": ("DELETE", "GET", "PATCH"),
     "/api/v1/services": ("GET", "POST"),
     "/api/v1/services/{service_id}": ("DELETE", "GET", "PATCH"),
+    "/api/v1/status-pages": ("GET", "POST"),
+    "/api/v1/status-pages/{status_page_id}": ("DELETE", "GET", "PATCH"),
 }
 
 app = APIGatewayRestResolver(enable_validation=True)

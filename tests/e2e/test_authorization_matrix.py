@@ -67,6 +67,8 @@ SCOPE_RULES: list[tuple[set[str], str, str]] = [
     (WRITES, "/api/v1/incidents", "write:incidents"),
     (WRITES, "/api/v1/services", "admin"),
     (WRITES, "/api/v1/maintenances", "write:maintenances"),
+    ({"GET"}, "/api/v1/status-pages", "read:incidents"),
+    (WRITES, "/api/v1/status-pages", "admin"),
 ]
 
 MARKER = f"authz-marker-{uuid.uuid4().hex[:12]}"

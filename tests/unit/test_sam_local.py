@@ -38,6 +38,8 @@ IDS = {
     "integration_opsgenie": "int_01KAQ60000000000000000000Q",
     "integration_doomed": "int_01KAQ60000000000000000000Z",
     "key_doomed": "key_01KAQ60000000000000000000K",
+    "status_page": "spg_01KAQ60000000000000000000S",
+    "status_page_doomed": "spg_01KAQ60000000000000000000T",
 }
 CONTEXT = {"principalId": "key_x", "org_id": STATE["organisation_id"], "key_id": "key_x", "scopes": "admin"}
 
@@ -89,6 +91,9 @@ def test_events_carry_the_seeded_key_and_real_ids():
     assert render("complete_maintenance")["pathParameters"] == {"maintenance_id": IDS["maintenance_complete"]}
     assert render("receive_opsgenie")["pathParameters"] == {"integration_id": IDS["integration_opsgenie"]}
     assert json.loads(render("create_metric")["body"])["service_id"] == IDS["service"]
+    assert render("delete_status_page")["pathParameters"] == {"status_page_id": IDS["status_page_doomed"]}
+    page = json.loads(render("create_status_page")["body"])
+    assert page["components"] == [{"service_ids": [IDS["service"]]}] and page["slug"].startswith("acme-")
 
 
 def test_signed_events_are_signed_now_with_the_integrations_secrets():

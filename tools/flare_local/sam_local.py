@@ -133,6 +133,9 @@ def _real_ids(api: Api) -> dict[str, str]:
         ids[f"integration_{kind}"] = api.post("/integrations", body)["id"]
     ids["integration_doomed"] = api.post("/integrations", {"type": "alertmanager", "name": "to delete"})["id"]
     ids["key_doomed"] = api.post("/api-keys", {"name": "to revoke", "scopes": ["read:incidents"]})["id"]
+    for name in ("status_page", "status_page_doomed"):
+        page = {"slug": f"sam-local-{name.replace('_', '-')}-{int(time.time())}", "name": "sam local"}
+        ids[name] = api.post("/status-pages", page)["id"]
     return ids
 
 
@@ -153,6 +156,7 @@ def _path_ids(function: str, ids: dict[str, str]) -> dict[str, str]:
         "metric_id": ids["metric_doomed" if doomed else "metric"],
         "integration_id": integration,
         "key_id": ids["key_doomed"],
+        "status_page_id": ids["status_page_doomed" if doomed else "status_page"],
     }
 
 
@@ -188,6 +192,10 @@ def render_event(
     if function == "create_service" and event.get("body"):  # names are unique: the walk-through's may exist
         body = json.loads(event["body"])
         event["body"] = json.dumps(body | {"name": f"{body['name']} {int(time.time())}"})
+    if function == "create_status_page" and event.get("body"):  # slugs are unique: an earlier run's may exist
+        body = json.loads(event["body"])
+        body["components"] = [{"service_ids": [ids["service"]]}]
+        event["body"] = json.dumps(body | {"slug": f"{body['slug']}-{int(time.time())}"})
     signed = _signatures(function, event)
     for name, value in signed.items():
         event["headers"][name] = value

@@ -66,27 +66,6 @@ class UpdateStatusPageRequest(PatchRequest):
     history_days: HistoryDays | None = None
 
 
-class StatusPage(BaseModel):
-    id: str
-    org_id: str
-    slug: str
-    name: str
-    description: str
-    time_zone: str
-    support_url: str
-    components: list[ComponentGroup]
-    show_uptime: bool
-    history_days: int
-    version: int = 1
-    created_at: Timestamp
-    updated_at: Timestamp
-    created_by: str | None = None
-
-    @property
-    def service_ids(self) -> list[str]:
-        return [service_id for group in self.components for service_id in group.service_ids]
-
-
 class StatusPageOut(BaseModel):
     id: str
     slug: str
@@ -100,6 +79,18 @@ class StatusPageOut(BaseModel):
     version: int
     created_at: Timestamp
     updated_at: Timestamp
+
+
+class StatusPage(StatusPageOut):
+    """The stored page: what the API shows of it, and whose it is."""
+
+    org_id: str
+    version: int = 1
+    created_by: str | None = None
+
+    @property
+    def service_ids(self) -> list[str]:
+        return [service_id for group in self.components for service_id in group.service_ids]
 
 
 class StatusPageList(BaseModel):

@@ -136,11 +136,18 @@ class Sampler:
         self.stages: Counter[str] = Counter()
         self.modules: Counter[str] = Counter()
         self.excluded = 0
+        self._sampling = False
 
     def _sample(self, _signum: int, frame: FrameType | None) -> None:
-        if not self._on:
+        # A timer that fires again while a sample is being classified (the first look at a code object reads
+        # its bytecode) must not nest: nested handlers ran into the recursion limit.
+        if not self._on or self._sampling:
             return
-        found = classify(frame)
+        self._sampling = True
+        try:
+            found = classify(frame)
+        finally:
+            self._sampling = False
         if found is None:
             self.excluded += 1
             return

@@ -1,7 +1,7 @@
 """DynamoDB round trips, counted through botocore's event hooks: the one counter the benchmark and the test
 suite (tests/integration/test_round_trips.py) share, and the requests both of them count.
 
-`DynamoDBCalls` listens on the store's client (`flare.client_store.client().meta.events`) and records each API call
+`DynamoDBCalls` listens on the store's client (`flare.store.client.client().meta.events`) and records each API call
 once (botocore's own retries would be further HTTP sends of the same call): its operation, whether it is the
 per-key rate-limit counter (an `UpdateItem` on a `RATE#` key, see flare/ratelimit.py), whether the
 authorizer made it, the wall time spent inside botocore (serialise, send, DynamoDB's work, parse) and, for a

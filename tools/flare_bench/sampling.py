@@ -24,12 +24,12 @@ ROUTE_STORE = "route › store: items to and from DynamoDB's format, models"
 ROUTE_DOMAIN = "route › domain: models, rules, the answer model"
 STAGES = {
     "rate_limit": "rate-limit counter (its DynamoDB call excluded)",
-    "body": "body checks (`http._check_body`)",
+    "body": "body checks (`http.body.check_body`)",
     "response": "response: Powertools validates the answer model against the route's type",
     "logging": "logging: Powertools Logger (correlation id, keys, one JSON line)",
     "metrics": "metrics: EMF, flushed on every request",
     "request": "Powertools, the rest: routing, event parsing, request validation, JSON answer",
-    "glue": "handler glue (`http.lambda_handler`)",
+    "glue": "handler glue (`http.entry.lambda_handler`)",
 }
 
 
@@ -102,13 +102,14 @@ def _stage(stack: list[tuple[str, str, str]]) -> str:
     `metrics.log_metrics`, the route inside Powertools' `resolve`), so the innermost boundary tells."""
     in_store = False
     for _, label, name in stack:
-        if label == "flare.store":
+        if label == "flare.store" or label.startswith("flare.store."):
             in_store = True
         if name == "_spend_rate_limit":
             return STAGES["rate_limit"]
-        if name == "_check_body":
+        if name in ("_check_body", "check_body"):
             return STAGES["body"]
-        if label == "route":
+        # A route is a function of the handler's file, or one that a factory of flare.http.routes built.
+        if label == "route" or (label == "flare.http.routes" and name in ("route", "run")):
             return ROUTE_STORE if in_store else ROUTE_DOMAIN
         if name == "_handle_response" and label == "powertools.event_handler":
             return STAGES["response"]
@@ -118,7 +119,7 @@ def _stage(stack: list[tuple[str, str, str]]) -> str:
             return STAGES["logging"]
         if label == "powertools.metrics":
             return STAGES["metrics"]
-        if name == "handler" and label == "flare.http":
+        if name == "handler" and label.startswith("flare.http"):
             return STAGES["glue"]
     return STAGES["glue"]
 

@@ -183,7 +183,7 @@ def init_time(context: Context) -> Section:
 
     body = f"""\
 Init = a fresh `python -c` that imports the handler module (`sys.path` = `functions/<fn>`) and creates the
-DynamoDB client the way the store does (`flare.client_store.client()`), timed inside the process with
+DynamoDB client the way the store does (`flare.store.client.client()`), timed inside the process with
 `time.perf_counter()` (interpreter start-up excluded). Floor = the same for `import boto3;
 boto3.client("dynamodb")` plus a Powertools `APIGatewayRestResolver(enable_validation=True)` with one route.
 Environment as deployed (template.yaml `Globals`, region and credentials, no AWS config files). Warmed up

@@ -118,7 +118,7 @@ def round_trips_per_request(context: Context) -> Section:
         missing += f"\n\nNot requests, so not counted here: {', '.join(scheduled)} (run on a schedule)."
     body = f"""\
 Every DynamoDB API call the store's client makes during one request, counted with botocore's event hooks
-(`flare_bench/round_trips.py`: `provide-client-params` / `after-call` on `flare.client_store.client().meta.events`;
+(`flare_bench/round_trips.py`: `provide-client-params` / `after-call` on `flare.store.client.client().meta.events`;
 botocore's own retries would not add to the count) on the embedded DynamoDB (moto). Each request runs as API
 Gateway runs it, authorizer first, on its `events/` sample event (`tests.conftest.invoke`); what it needs is
 prepared through the API beforehand, not counted. {context.repetitions} repetitions, each request in a fresh

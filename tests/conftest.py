@@ -59,12 +59,13 @@ def table(dynamodb, monkeypatch):
     name = f"flare-test-{uuid.uuid4().hex[:8]}"
     client = dynamodb.client()
     create_table_from_template(client, name, ROOT / "template.yaml")
+    streams = lambda: dynamodb.client("dynamodbstreams")  # noqa: E731
     monkeypatch.setenv("TABLE_NAME", name)
     monkeypatch.setenv("LOCAL_AWS_ENDPOINT_URL", dynamodb.endpoint_url)
     # As deployed: list functions read the cursor secret from Secrets Manager (moto's) at cold start.
     monkeypatch.setenv("CURSOR_SECRET_ARN", dynamodb.cursor_secret_arn)
     client_store.reset_client()
-    yield Table(name, client)
+    yield Table(name, client, streams)
     clock.set_clock(None)
     client_store.reset_client()
     client.delete_table(TableName=name)
@@ -74,6 +75,7 @@ def table(dynamodb, monkeypatch):
 class Table:
     name: str
     client: Any
+    streams_client: Any  # () → a DynamoDB Streams client of the same server
 
     def items(self) -> list[dict]:
         return stored_items(self.client, self.name)

@@ -55,10 +55,12 @@ class LambdaContext:
 
 
 def _public_functions() -> frozenset[str]:
-    """Functions whose route has no authorizer in template.yaml."""
+    """Functions whose route has no authorizer in template.yaml (the 405 function's `ANY` on public paths aside:
+    its other paths need a key)."""
     from flare_local.template import load_template, public_routes
 
-    return frozenset(function for function, _path, _method in public_routes(load_template(ROOT / "template.yaml")))
+    routes = public_routes(load_template(ROOT / "template.yaml"))
+    return frozenset(function for function, _path, method in routes if method != "any")
 
 
 PUBLIC_FUNCTIONS = _public_functions()
@@ -109,6 +111,9 @@ def invoke(
     path = event["resource"]
     for name, value in (event["pathParameters"] or {}).items():
         path = path.replace("{" + name + "}", value)
+    context = event["requestContext"]
+    if context.get("path", "").endswith(event["path"]):  # the stage (or base path) before the route's own path
+        context["path"] = context["path"][: len(context["path"]) - len(event["path"])] + path
     event["path"] = path
     sent_headers = {k: v for k, v in event["headers"].items() if k not in ("Authorization", "Idempotency-Key")}
     if api_key is not None:
@@ -132,4 +137,5 @@ def invoke(
     reply_headers = {name: values[-1] for name, values in (result.get("multiValueHeaders") or {}).items()}
     reply_headers |= result.get("headers") or {}
     text = result.get("body")
-    return Reply(result["statusCode"], reply_headers, json.loads(text) if text else None)
+    is_json = "json" in reply_headers.get("Content-Type", "application/json")
+    return Reply(result["statusCode"], reply_headers, (json.loads(text) if is_json else text) if text else None)

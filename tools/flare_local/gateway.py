@@ -30,6 +30,7 @@ from flare_local.environ import patch_environ
 from flare_local.serving import BackgroundServer, running
 from flare_local.template import (
     DEFAULT_TEMPLATE,
+    Intrinsic,
     load_template,
     referenced_resource,
     resources_of_type,
@@ -288,7 +289,9 @@ class LocalGateway:
                 "httpMethod": request.method,
                 "extendedRequestId": request_id,
                 "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-                "path": f"/{self.stage}{request.raw_path}",  # as on the execute-api domain
+                # What a custom domain (base path empty) gives: the stack serves the API at its root, not under
+                # /<stage> as execute-api does; links the functions build from it lead back here.
+                "path": request.raw_path,
                 "accountId": ACCOUNT_ID,
                 "protocol": "HTTP/1.1",
                 "stage": self.stage,
@@ -365,6 +368,14 @@ class LocalGateway:
             logger.warning("%s took longer than its %d s timeout", function.logical_id, function.timeout_s)
         # Lambda hands back JSON: a result that would not survive that must fail here too.
         return json.loads(json.dumps(result, default=_decimal_to_number))
+
+    def invoke_function(self, logical_id: str, event: dict[str, Any]) -> Any:
+        """Invoke one of the template's functions with `event` (as an event source mapping does)."""
+        template = load_template(self.template_path)
+        global_props = (template.get("Globals") or {}).get("Function") or {}
+        resource = resources_of_type(template, "AWS::Serverless::Function")[logical_id]
+        props = {**global_props, **(resource.get("Properties") or {})}
+        return self._invoke(_function(logical_id, props, self.template_path.parent), event)
 
     def _handler(self, function: Function) -> Callable[..., Any]:
         """Imports the function's module on first use (called under the invocation lock)."""
@@ -524,10 +535,13 @@ def local_environment(template: dict[str, Any], local_values: Mapping[str, str])
     variables = (((template.get("Globals") or {}).get("Function") or {}).get("Environment") or {}).get(
         "Variables"
     ) or {}
+    parameters = template.get("Parameters") or {}
     environment = {}
     for name, value in variables.items():
         if name in local_values:
             environment[name] = local_values[name]
+        elif isinstance(value, Intrinsic) and value.name == "Ref" and "Default" in parameters.get(value.value, {}):
+            environment[name] = str(parameters[value.value]["Default"])  # a stack deployed with the defaults
         elif isinstance(value, str | int | float | bool):
             environment[name] = str(value).lower() if isinstance(value, bool) else str(value)
         else:

@@ -9,7 +9,8 @@ from typing import Any
 from flare_local.dynamodb import DUMMY_AWS_ENVIRON, LockedMotoServer, create_secret, create_table_from_template
 from flare_local.environ import patch_environ
 from flare_local.gateway import LocalGateway
-from flare_local.template import DEFAULT_TEMPLATE
+from flare_local.streams import StreamPump
+from flare_local.template import DEFAULT_TEMPLATE, load_template
 
 DEFAULT_TABLE_NAME = "flare-local"
 DEMO_ORGANISATION = "demo"
@@ -43,6 +44,7 @@ class LocalStack:
         self._port, self._host, self._seed = port, host, seed
         self._dynamodb = LockedMotoServer(host=dynamodb_host, port=dynamodb_port)
         self._gateway: LocalGateway | None = None
+        self.streams: StreamPump | None = None  # the table's stream → the DynamoDB-event functions
         self._table_created = False
         self._restore_environ: Callable[[], None] | None = None
 
@@ -67,6 +69,14 @@ class LocalStack:
             )
             self.base_url = self._gateway.start()
             _forget_cached_dynamodb_client()
+            stream_arn = self._dynamodb.client().describe_table(TableName=self.table_name)["Table"]["LatestStreamArn"]
+            self.streams = StreamPump(
+                self._dynamodb.client("dynamodbstreams"),
+                stream_arn,
+                load_template(self.template),
+                self._gateway.invoke_function,
+            )
+            self.streams.start()
             if self._seed:
                 self._seed_demo_organisation()
         except BaseException:
@@ -75,6 +85,9 @@ class LocalStack:
         return self.base_url
 
     def stop(self) -> None:
+        if self.streams is not None:
+            self.streams.stop()
+            self.streams = None
         if self._gateway is not None:
             self._gateway.stop()
             self._gateway = None
@@ -119,3 +132,37 @@ def _forget_cached_dynamodb_client() -> None:
     except ModuleNotFoundError:
         return
     reset_client()
+
+
+DEMO_STATUS_PAGE = "demo"
+DEMO_SERVICES = (("API", "The Flare API"), ("Website", "The public website"), ("Status page", "This page"))
+
+
+def seed_demo_status_page(stack: LocalStack) -> str:
+    """`make dev`'s demo: three services and the status page /status/demo showing them, made over HTTP with
+    the demo admin key as a user would; the page's URL. Waits (a few seconds at most) until the page is built."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {stack.api_key}"}
+    with httpx.Client(base_url=f"{stack.base_url}/api/v1", headers=headers, timeout=30) as api:
+        service_ids = []
+        for name, description in DEMO_SERVICES:
+            answer = api.post("/services", json={"name": name, "description": description})
+            answer.raise_for_status()
+            service_ids.append(answer.json()["id"])
+        api.post(
+            "/status-pages",
+            json={
+                "slug": DEMO_STATUS_PAGE,
+                "name": "Demo status",
+                "description": "The demo organisation's services. Publish an incident to see it here.",
+                "components": [
+                    {"group": None, "service_ids": service_ids[:1]},
+                    {"group": "Web", "service_ids": service_ids[1:]},
+                ],
+            },
+        ).raise_for_status()
+    url = f"{stack.base_url}/status/{DEMO_STATUS_PAGE}"
+    if stack.streams is not None:
+        stack.streams.drain()
+    return url

@@ -5,7 +5,7 @@ UV := $(PYTHON) -m uv
 export UV_PYTHON_DOWNLOADS := never
 export PORT ?= 3000
 
-.PHONY: dev test setup lint alertmanager sweep sam-build sam-local-events sam-invoke sam-api unit integration e2e fuzz bench openapi requirements format clean
+.PHONY: dev test setup lint alertmanager node-clients browser sweep sam-build sam-local-events sam-invoke sam-api unit integration e2e fuzz bench openapi requirements format clean
 
 setup: .venv/.synced
 
@@ -26,7 +26,7 @@ dev: setup
 # and the real-Alertmanager e2e test in the other (the IAM check in tests/integration reads what every integration
 # test did in its process); the second one's output follows. `make test SERIAL=1` runs everything in one process. (pytest-xdist's loadgroup, which could keep the
 # integration suite on one worker, silently drops the tests Schemathesis generates: tests/e2e/test_schemathesis.py.)
-test: setup lint alertmanager
+test: setup lint alertmanager node-clients browser
 ifdef SERIAL
 	$(UV) run --frozen pytest
 else
@@ -37,30 +37,27 @@ else
 	test $$e2e -eq 0 -a $$status -eq 0
 endif
 
+# Real clients of other ecosystems the e2e tests run unchanged (tests/e2e/node: a Statuspage API client and axe-core),
+# from the npm registry, pinned by its package-lock.json.
+node-clients: tests/e2e/node/node_modules/.package-lock.json
+
+tests/e2e/node/node_modules/.package-lock.json: tests/e2e/node/package-lock.json
+	npm ci --prefix tests/e2e/node --no-audit --no-fund --silent
+	@touch $@
+
 # The real-Alertmanager e2e test (tests/e2e/test_real_alertmanager.py) needs Debian's prometheus-alertmanager:
 # installed with apt where it can be (as root, or with sudo that needs no password), else the test is skipped. The
 # package's own service is stopped and disabled: the test runs its own Alertmanager, on a free port.
 alertmanager:
-	@command -v prometheus-alertmanager >/dev/null || command -v alertmanager >/dev/null || { \
-		why=; sudo=; \
-		if ! command -v apt-get >/dev/null; then why="no apt-get on this system"; \
-		elif [ "$$(id -u)" != 0 ]; then \
-			if command -v sudo >/dev/null; then sudo="sudo -n"; else why="not root and no sudo"; fi; \
-		fi; \
-		if [ -z "$$why" ]; then \
-			echo "make test: installing prometheus-alertmanager (apt-get) for the real-Alertmanager e2e test"; \
-			out=$$( { $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive \
-				apt-get install -y -qq --no-install-recommends prometheus-alertmanager; } 2>&1 ) \
-				|| why="apt-get failed: $$(printf '%s\n' "$$out" | tail -n 3 | tr '\n' ' ' | sed 's/ *$$//')"; \
-		fi; \
-		if [ -n "$$why" ]; then \
-			echo "make test: could not install prometheus-alertmanager ($$why);" \
-				"the real-Alertmanager e2e test will be skipped"; \
-		else \
-			{ $$sudo systemctl disable --now prometheus-alertmanager || $$sudo service prometheus-alertmanager stop; } \
-				>/dev/null 2>&1 || true; \
-		fi; \
-	}
+	@command -v alertmanager >/dev/null || { tools/apt-install.sh prometheus-alertmanager prometheus-alertmanager \
+		"the real-Alertmanager e2e test" && if command -v prometheus-alertmanager >/dev/null; then \
+		{ systemctl disable --now prometheus-alertmanager || service prometheus-alertmanager stop; } >/dev/null 2>&1 \
+		|| true; fi; }
+
+# The browser tests (tests/e2e/test_status_page_browser.py) drive Debian's Chromium with Playwright (from PyPI, its
+# own browsers never downloaded): installed like Alertmanager, else those tests are skipped.
+browser:
+	@tools/apt-install.sh chromium chromium "the status page browser tests"
 
 lint: setup
 	$(UV) run --frozen ruff check .

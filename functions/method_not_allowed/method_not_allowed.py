@@ -37,6 +37,19 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "/api/v1/services/{service_id}": ("DELETE", "GET", "PATCH"),
     "/api/v1/status-pages": ("GET", "POST"),
     "/api/v1/status-pages/{status_page_id}": ("DELETE", "GET", "PATCH"),
+    "/status/{slug}": ("GET",),
+    "/status/{slug}/incidents/{record}": ("GET",),
+    "/status/{slug}/history": ("GET",),
+    "/status/{slug}/history.atom": ("GET",),
+    "/status/{slug}/history.rss": ("GET",),
+    "/status/{slug}/api/v2/summary.json": ("GET",),
+    "/status/{slug}/api/v2/status.json": ("GET",),
+    "/status/{slug}/api/v2/components.json": ("GET",),
+    "/status/{slug}/api/v2/incidents.json": ("GET",),
+    "/status/{slug}/api/v2/incidents/unresolved.json": ("GET",),
+    "/status/{slug}/api/v2/scheduled-maintenances.json": ("GET",),
+    "/status/{slug}/api/v2/scheduled-maintenances/upcoming.json": ("GET",),
+    "/status/{slug}/api/v2/scheduled-maintenances/active.json": ("GET",),
 }
 
 app = APIGatewayRestResolver(enable_validation=True)

@@ -78,3 +78,46 @@ def test_delete_frees_the_slug_and_needs_the_current_version(caller):
 
     assert status_pages().get_status_page(caller.org_id, page.id) is None
     make_page(new_org(), "acme", at=T0 + timedelta(seconds=1))
+
+
+def _snapshot(page: StatusPage, name: str):
+    from flare.status_pages.snapshot import build_snapshot
+
+    return build_snapshot(page.model_copy(update={"name": name}), {}, [], [], previous=None, now=T0)
+
+
+def test_a_snapshot_lives_on_the_slug_and_replaces_only_the_revision_it_read(caller):
+    page = make_page(caller, "acme")
+    stored = status_pages().snapshot_of("acme", consistent=True)
+    assert (stored.page_id, stored.revision, stored.snapshot) == (page.id, 0, None)  # claimed, not built yet
+    assert status_pages().snapshot_of("nobody") is None
+
+    assert status_pages().save_snapshot("acme", page.id, _snapshot(page, "First"), 0)
+    assert not status_pages().save_snapshot("acme", page.id, _snapshot(page, "Lost race"), 0)  # stale revision
+    assert not status_pages().save_snapshot("acme", new_id("spg"), _snapshot(page, "Not its page"), 1)
+
+    stored = status_pages().snapshot_of("acme", consistent=True)
+    assert (stored.revision, stored.snapshot.name) == (1, "First")
+
+
+def test_a_renamed_or_deleted_page_takes_its_snapshot_with_its_old_slug(caller):
+    page = make_page(caller, "acme")
+    status_pages().save_snapshot("acme", page.id, _snapshot(page, "Shown"), 0)
+    moved = page.model_copy(update={"slug": "acme-status", "version": 2})
+    status_pages().save_status_page(page, moved)
+
+    assert status_pages().snapshot_of("acme") is None
+    assert status_pages().snapshot_of("acme-status", consistent=True).snapshot is None  # until its first build
+
+    status_pages().delete_status_page(moved)
+    assert status_pages().snapshot_of("acme-status") is None
+
+
+def test_pages_of_an_organisation_are_its_own(caller):
+    mine = [make_page(caller, "acme"), make_page(caller, "acme-internal", at=T0 + timedelta(seconds=1))]
+    make_page(new_org(), "globex", at=T0 + timedelta(seconds=2))
+
+    assert sorted(page.slug for page in status_pages().pages_of(caller.org_id, {mine[0].id})) == [
+        "acme",
+        "acme-internal",
+    ]

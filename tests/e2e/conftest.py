@@ -66,7 +66,8 @@ def run_stack(log_dir: Path):
         try:
             # Ready once the seeded key is accepted: the gateway listens before the demo org is written.
             ready = httpx.get(f"{running.api}/services", headers={"Authorization": f"Bearer {api_key}"}, timeout=5)
-            if ready.status_code == 200:
+            # ... and once `make dev`'s demo status page is up: its services are written after the key.
+            if ready.status_code == 200 and httpx.get(f"{running.base_url}/status/demo", timeout=5).status_code == 200:
                 break
         except httpx.TransportError:
             pass

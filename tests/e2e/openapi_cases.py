@@ -20,9 +20,11 @@ from tests.e2e.conftest import ROOT
 SPEC = openapi_spec.committed()
 METHODS = ("get", "put", "post", "patch", "delete")
 # (METHOD, path) of every operation, e.g. ("PATCH", "/api/v1/incidents/{incident_id}").
-OPERATIONS = sorted(
-    (method.upper(), path) for path, item in SPEC["paths"].items() for method in item if method in METHODS
-)
+_ALL = sorted((method.upper(), path) for path, item in SPEC["paths"].items() for method in item if method in METHODS)
+# The native API (/api/v1), which the generated suites cover; the public status pages (/status/…) are read by
+# anyone, need no ids made for them, and are tested on their own (tests/e2e/test_status_pages.py).
+OPERATIONS = [operation for operation in _ALL if operation[1].startswith("/api/v1/")]
+STATUS_PAGE_OPERATIONS = [operation for operation in _ALL if operation[1].startswith("/status/")]
 PARAMETER = re.compile(r"\{(\w+)\}")
 ID = re.compile(r"[a-z]+_[0-9A-HJKMNP-TV-Z]{26}")
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "request_id"}

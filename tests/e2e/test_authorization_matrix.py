@@ -28,6 +28,7 @@ request_id).
 
 import uuid
 
+import httpx
 import pytest
 
 from flare.access import auth
@@ -36,6 +37,7 @@ from tests.e2e.openapi_cases import (
     OPERATIONS as ALL_OPERATIONS,
 )
 from tests.e2e.openapi_cases import (
+    STATUS_PAGE_OPERATIONS,
     Organisation,
     assert_problem,
     has_path_id,
@@ -47,7 +49,8 @@ from tests.e2e.openapi_cases import (
 )
 
 RECEIVER_KINDS = ("alertmanager", "grafana", "datadog", "pagerduty", "opsgenie")
-# Public operations (Slack's slash commands) take no API key: their senders sign requests, tested on their own.
+# Public operations of the native API take no API key: Slack's slash commands (their senders sign requests, tested
+# on their own). The status pages' readers need none either (STATUS_PAGE_OPERATIONS).
 OPERATIONS = [operation for operation in ALL_OPERATIONS if not is_public(operation)]
 PUBLIC_OPERATIONS = [operation for operation in ALL_OPERATIONS if is_public(operation)]
 
@@ -218,6 +221,21 @@ def test_control_a_key_with_just_the_scope_gets_through(operation, fuzz_stack, f
     # 409: the resource's state refuses the action (completing a maintenance that has not started), which is
     # decided after the caller was let in.
     assert 200 <= response.status_code < 300 or response.status_code == 409, response.text
+
+
+@pytest.mark.parametrize("operation", STATUS_PAGE_OPERATIONS, ids=operation_id)
+def test_status_page_routes_need_no_key_and_a_key_opens_nothing_more(operation, fuzz_stack, fuzz_key):
+    """Readers of status pages carry no key; a key (any organisation's) changes nothing: a slug no page has is a
+    404 either way, in the route's own media."""
+    method, path = operation
+    url = fuzz_stack.base_url + path.replace("{slug}", f"no-page-{MARKER}").replace("{record}", "INC-1")
+    for headers in ({}, {"Authorization": f"Bearer {fuzz_key}"}):
+        response = httpx.request(method, url, headers=headers)
+        assert response.status_code == 404, response.text
+        if path.endswith(".json"):
+            assert_problem(response, 404)
+        else:
+            assert response.headers["content-type"].startswith("text/html")
 
 
 @pytest.mark.parametrize("operation", PUBLIC_OPERATIONS, ids=operation_id)

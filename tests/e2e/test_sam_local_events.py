@@ -71,3 +71,4 @@ def test_every_sam_local_event_answers_against_the_running_stack(stack, tmp_path
     assert answers["method_not_allowed"]["statusCode"] == 405
     assert answers["authorize_request"]["policyDocument"]["Statement"][0]["Effect"] == "Allow"
     assert "errorMessage" not in answers["sweep_maintenances"], answers["sweep_maintenances"]
+    assert answers["project_status_pages"] == {"pages": 0}  # its sample's organisation has no page

@@ -73,6 +73,7 @@ def real_ids(fuzz_stack, fuzz_key):
         for _, path in OPERATIONS:
             owner.path(path)
     REAL_IDS.update({name: [owner.ids[name] for owner in owners] for name in owners[0].ids})
+    REAL_IDS.update(slug=["demo"], record=["INC-1"])  # `make dev`'s status page, and an incident reference
     yield
     REAL_IDS.clear()
 

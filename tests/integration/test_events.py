@@ -18,9 +18,10 @@ from tests.support.invoking import (
     handler_of,
     invoke,
 )
+from tests.support.streams import deliver_changes
 
 TEMPLATE_FUNCTIONS = sorted(set(re.findall(r"CodeUri:\s*functions/(\w+)/?", (ROOT / "template.yaml").read_text())))
-NOT_HTTP = {"authorize_request", "sweep_maintenances"}
+NOT_HTTP = {"authorize_request", "sweep_maintenances", "project_status_pages"}
 HTTP_FUNCTIONS = [name for name in TEMPLATE_FUNCTIONS if name not in NOT_HTTP]
 
 
@@ -46,7 +47,7 @@ def test_sample_events_are_shaped_like_api_gateway_proxy_events(org):
     for function in HTTP_FUNCTIONS:
         event = sample(function)
         assert event["httpMethod"] in ("GET", "POST", "PATCH", "DELETE", "PUT"), function
-        assert event["resource"].startswith("/api/v1/"), function
+        assert event["resource"].startswith(("/api/v1/", "/status/{slug}")), function
         assert event["requestContext"]["resourcePath"] == event["resource"], function
         assert event["requestContext"]["httpMethod"] == event["httpMethod"], function
         placeholders = set(re.findall(r"{(\w+)}", event["resource"]))
@@ -55,9 +56,12 @@ def test_sample_events_are_shaped_like_api_gateway_proxy_events(org):
         for name, value in (event["pathParameters"] or {}).items():
             path = path.replace("{" + name + "}", value)
         assert event["path"] == path, function
-        if function in PUBLIC_FUNCTIONS:  # no authorizer: what the sender signs (Slack's form)
+        if function in PUBLIC_FUNCTIONS:  # no authorizer: a status page's reader, or what Slack signs (a form)
             assert "authorizer" not in event["requestContext"], function
-            assert event["headers"]["Content-Type"] == "application/x-www-form-urlencoded", function
+            if function == "receive_slack_command":
+                assert event["headers"]["Content-Type"] == "application/x-www-form-urlencoded", function
+            else:
+                assert event["requestContext"]["path"] == "/live" + event["path"], function  # execute-api's
             continue
         if event.get("body"):
             json.loads(event["body"])
@@ -81,7 +85,7 @@ def test_the_authorizer_sample_refuses_its_made_up_key_and_allows_a_real_one(org
 
 
 @pytest.fixture
-def real_ids(org) -> dict[str, str]:
+def real_ids(org, table) -> dict[str, str]:
     """Ids of this organisation's resources, for the samples' path parameters."""
     service = invoke("create_service", org.api_key, body={"name": "Search"}).body
     incident = invoke(
@@ -122,8 +126,13 @@ def real_ids(org) -> dict[str, str]:
         integration = invoke("create_integration", org.api_key, body={"type": kind, "name": kind} | secret).body
         ids[f"receive_{kind}"] = integration["id"]
     ids["integration_id"] = ids["receive_alertmanager"]
-    page = invoke("create_status_page", org.api_key, body={"slug": "search", "name": "Search status"}).body
-    ids["status_page_id"] = page["id"]
+    page = invoke(
+        "create_status_page",
+        org.api_key,
+        body={"slug": "search", "name": "Search status", "components": [{"service_ids": [service["id"]]}]},
+    ).body
+    ids |= {"status_page_id": page["id"], "slug": page["slug"], "record": incident["reference"]}
+    deliver_changes(table)  # the page's snapshot, which its public routes read
     # events/receive_slack_command.json is Slack's published example request, signed with this secret.
     slack = {"type": "slack", "name": "slack", "team_id": "T1DC2JH3J", "signing_secret": SLACK_SAMPLE_SECRET}
     assert invoke("create_integration", org.api_key, body=slack).status == 201
@@ -146,7 +155,7 @@ def test_each_sample_event_succeeds_against_real_ids(org, real_ids, function):
     if function == "complete_maintenance":  # only an in-progress maintenance can be completed
         invoke("start_maintenance", org.api_key, path_params=path_params, body=None)
     body = event["body"] and event["body"].replace(SAMPLE_SERVICE_ID, real_ids[SAMPLE_SERVICE_ID])
-    if function in PUBLIC_FUNCTIONS:
+    if function == "receive_slack_command":
         clock.set_clock(lambda: SLACK_SAMPLE_TIME)  # Slack's example is from 2018: fresh at that time only
     try:
         reply = invoke(
@@ -164,6 +173,10 @@ def test_each_sample_event_succeeds_against_real_ids(org, real_ids, function):
     if function.startswith("list_"):
         plural = next(name for name in reply.body if name != "next_cursor")
         assert reply.body[plural], f"{function}'s sample found nothing"
+
+
+def test_the_projector_sample_runs_on_a_change_no_page_shows(org, real_ids):
+    assert handler_of("project_status_pages")(sample("project_status_pages"), LambdaContext()) == {"pages": 0}
 
 
 def test_the_scheduler_sample_runs_a_sweep(org, real_ids):

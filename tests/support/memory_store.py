@@ -18,6 +18,7 @@ from flare.incidents.dedupe import Claim, claim_change, claim_of, dedupe_key_tex
 from flare.incidents.models import Incident, Message
 from flare.maintenances.models import Maintenance, MaintenanceEvent
 from flare.status_pages.models import StatusPage
+from flare.status_pages.snapshot import Snapshot
 from flare.store.errors import (
     ConditionFailed,
     DuplicateIncident,
@@ -30,6 +31,7 @@ from flare.store.errors import (
 )
 from flare.store.queries import Filter, Page
 from flare.store.services import NO_IMPACT
+from flare.store.status_pages import StoredSnapshot
 
 _COMPARE = {
     "=": lambda a, b: a == b,
@@ -87,6 +89,7 @@ class MemoryStore:
         self.integrations: dict[tuple[str, str], Integration] = {}
         self.status_pages: dict[tuple[str, str], StatusPage] = {}
         self.slugs: dict[str, tuple[str, str]] = {}  # slug → (org, page id), across organisations
+        self.snapshots: dict[str, tuple[int, Snapshot]] = {}  # slug → (revision, the page's public snapshot)
         self.teams: dict[str, Integration] = {}
         self.deliveries: dict[tuple[str, str, str], int] = {}
 
@@ -510,6 +513,7 @@ class MemoryStore:
             self._check_services(after.org_id, NO_IMPACT, after.service_ids)
             if before is not None and before.slug != after.slug:
                 del self.slugs[before.slug]
+                self.snapshots.pop(before.slug, None)
             self.slugs[after.slug] = key
             self.status_pages[key] = _stored(after)
 
@@ -526,3 +530,20 @@ class MemoryStore:
                 raise Stale()
             del self.status_pages[(page.org_id, page.id)]
             del self.slugs[page.slug]
+            self.snapshots.pop(page.slug, None)
+
+    def pages_of(self, org_id: str, also: set[str] = frozenset()) -> list[StatusPage]:
+        return [_copy(page) for (org, _), page in sorted(self.status_pages.items()) if org == org_id]
+
+    def snapshot_of(self, slug: str, *, consistent: bool = False) -> StoredSnapshot | None:
+        if slug not in self.slugs:
+            return None
+        revision, snapshot = self.snapshots.get(slug, (0, None))
+        return StoredSnapshot(self.slugs[slug][1], revision, _copy(snapshot))
+
+    def save_snapshot(self, slug: str, page_id: str, snapshot: Snapshot, revision: int) -> bool:
+        with self._lock:
+            if self.slugs.get(slug, ("", ""))[1] != page_id or self.snapshots.get(slug, (0, None))[0] != revision:
+                return False
+            self.snapshots[slug] = (revision + 1, _copy(snapshot))
+            return True

@@ -7,7 +7,7 @@ import os
 import threading
 
 from flare_local import sam_local
-from flare_local.stack import LocalStack
+from flare_local.stack import LocalStack, seed_demo_status_page
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.exit(1, f"{parser.prog}: could not start the local stack: {error}\n")
     state = sam_local.write_state(stack, args.dynamodb_host)  # for `make sam-local-events`
     try:
+        status_page = seed_demo_status_page(stack) if stack.organisation is not None else None
         print(f"Flare API    {stack.base_url}/api/v1")
         print(f"API docs     {stack.base_url}/docs")
         print(f"DynamoDB     {stack.dynamodb_endpoint} (table {stack.table_name}; bound to {args.dynamodb_host})")
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> None:
         if stack.organisation is not None:
             print(f"Demo org     {stack.organisation.name} ({stack.organisation.organisation_id})")
             print(f"Admin key    {stack.api_key}")
+            print(f"Status page  {status_page}")
             print(f"\n    export FLARE_API_KEY={stack.api_key}\n")
         print("Ctrl-C to stop.", flush=True)
         with contextlib.suppress(KeyboardInterrupt):

@@ -51,7 +51,23 @@ def _with_public_routes(spec: dict) -> dict:
     from flare_local.template import load_template, public_routes
 
     for _function, path, method in public_routes(load_template(ROOT / "template.yaml")):
-        spec["paths"][path][method]["security"] = []
+        if method == "any":  # the 405 function's ANY on a public path is not an operation of the document
+            continue
+        operation = spec["paths"][path][method]
+        operation["security"] = []
+        if path.startswith("/status/"):  # status pages: no key to refuse, and pages (not only problems)
+            for status in ("401", "403"):
+                operation["responses"].pop(status, None)
+            html = not path.endswith(".json")
+            operation["responses"]["404"] = {
+                "description": "No status page at this slug (or nothing of it at this address)",
+                "content": {"text/html": {}} if html else operation["responses"]["404"]["content"],
+            }
+            if html:  # a malformed parameter (history's month) is a page too
+                operation["responses"]["400"] = {"description": "A malformed parameter", "content": {"text/html": {}}}
+            operation["responses"]["304"] = {
+                "description": "Not Modified: the reader's copy (If-None-Match) is current"
+            }
     return spec
 
 

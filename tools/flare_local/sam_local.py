@@ -117,7 +117,8 @@ def _real_ids(api: Api) -> dict[str, str]:
     service = api.post("/services", {"name": f"Checkout {int(time.time())}"})["id"]
     ids = {"service": service, "service_doomed": api.post("/services", {"name": f"Old {int(time.time())}"})["id"]}
     incident = {"title": "Checkout returns 502s", "publish": True, "affected_services": [service]}
-    ids["incident"] = api.post("/incidents", incident)["id"]
+    created = api.post("/incidents", incident)
+    ids |= {"incident": created["id"], "record": created["reference"]}  # `record`: a status page's incident
     ids["incident_doomed"] = api.post("/incidents", {"title": "Filed by mistake"})["id"]
     window = {"scheduled_start_at": "2030-01-01T00:00:00Z", "scheduled_end_at": "2030-01-01T01:00:00Z"}
     # One per transition, each in the state its move starts from (any order of invocations works).
@@ -135,7 +136,9 @@ def _real_ids(api: Api) -> dict[str, str]:
     ids["key_doomed"] = api.post("/api-keys", {"name": "to revoke", "scopes": ["read:incidents"]})["id"]
     for name in ("status_page", "status_page_doomed"):
         page = {"slug": f"sam-local-{name.replace('_', '-')}-{int(time.time())}", "name": "sam local"}
-        ids[name] = api.post("/status-pages", page)["id"]
+        shows = {"components": [{"service_ids": [service]}]} if name == "status_page" else {}
+        ids[name] = api.post("/status-pages", page | shows)["id"]
+        ids.setdefault("slug", page["slug"])  # the public routes' page: it shows the incident
     return ids
 
 
@@ -157,6 +160,8 @@ def _path_ids(function: str, ids: dict[str, str]) -> dict[str, str]:
         "integration_id": integration,
         "key_id": ids["key_doomed"],
         "status_page_id": ids["status_page_doomed" if doomed else "status_page"],
+        "slug": ids["slug"],
+        "record": ids["record"],
     }
 
 

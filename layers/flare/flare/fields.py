@@ -46,6 +46,7 @@ DEFAULT_COOLDOWN_MINUTES = 30
 MAX_COOLDOWN_MINUTES = 7 * 24 * 60
 MAX_SLUG = 63  # a DNS label: a slug can become a subdomain
 MAX_PAGE_SERVICES = 50  # services one status page shows (its write checks each exists, in one transaction)
+MAX_ATTACHED_INCIDENTS = 20  # incidents a status page shows whatever services they affect
 DEFAULT_HISTORY_DAYS = 90
 MAX_HISTORY_DAYS = 365
 MAX_URL = 2048
@@ -142,6 +143,7 @@ Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION)]
 MessageText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TAG)]
 ServiceId = Annotated[str, StringConstraints(pattern=r"^svc_[0-9A-HJKMNP-TV-Z]{26}$")]
+IncidentId = Annotated[str, StringConstraints(pattern=r"^inc_[0-9A-HJKMNP-TV-Z]{26}$")]
 
 
 def unique(values: list[str]) -> list[str]:
@@ -214,6 +216,7 @@ TimeZone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_time
 WebUrl = Annotated[str, StringConstraints(max_length=MAX_URL), AfterValidator(_web_url)]
 HistoryDays = Annotated[int, Strict(), Field(ge=1, le=MAX_HISTORY_DAYS)]
 ServiceIds = Annotated[list[ServiceId], Field(max_length=MAX_AFFECTED_SERVICES), AfterValidator(unique)]
+AttachedIncidents = Annotated[list[IncidentId], Field(max_length=MAX_ATTACHED_INCIDENTS), AfterValidator(unique)]
 Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS), AfterValidator(unique)]
 
 

@@ -24,6 +24,9 @@ class Settings(BaseModel):
     # CURSOR_SECRET: the value itself, for tools that load handlers without any AWS (the OpenAPI build); the
     # template never declares it.
     cursor_secret: str | None = None
+    # STATUS_PAGE_MAX_AGE: how long browsers and CDNs may keep a public status page answer (seconds; they may
+    # serve it up to twice as long again while they revalidate).
+    status_page_max_age: int = Field(30, ge=0, le=3600)
 
     def table(self) -> str:
         if self.table_name is None:
@@ -36,6 +39,7 @@ _VARIABLES = {
     "aws_endpoint_url": "LOCAL_AWS_ENDPOINT_URL",
     "cursor_secret_arn": "CURSOR_SECRET_ARN",
     "cursor_secret": "CURSOR_SECRET",
+    "status_page_max_age": "STATUS_PAGE_MAX_AGE",
 }
 
 

@@ -106,7 +106,9 @@ def warm_cpu(context: Context) -> Section:
             event = captured_event(scenario, _org_with_room(context))
             handler = handler_of(scenario.function)
             context.say(f"warm cpu: {name} ({WARM_UP} warm-up + {requests} requests, and as many of the floor)")
-            own, dynamodb, bare = _timed(scenario, handler, event, floor, floor_event, lambda_context, requests)
+            own, dynamodb, bare = timed(
+                name, scenario.status, handler, event, floor, floor_event, lambda_context, requests
+            )
             context.say(f"warm cpu: sampling where {name}'s time goes")
             samples[name] = breakdown(handler, event, lambda_context, requests)
             flare_ms, floor_ms = statistics.median(own) * 1000, statistics.median(bare) * 1000
@@ -166,8 +168,9 @@ By module (the innermost Flare or Powertools frame › the library below it):
     return Section(body, verdicts)
 
 
-def _timed(
-    scenario: Scenario,
+def timed(
+    name: str,
+    status: int,
     handler: Callable,
     event: dict[str, Any],
     floor: Callable,
@@ -188,8 +191,8 @@ def _timed(
             started = time.perf_counter()
             floor_result = floor(floor_replay, lambda_context)
             floor_elapsed = time.perf_counter() - started
-            if result["statusCode"] != scenario.status or floor_result["statusCode"] != 200:
-                raise AssertionError(f"{scenario.name}: {result['statusCode']} {result.get('body')}")
+            if result["statusCode"] != status or floor_result["statusCode"] != 200:
+                raise AssertionError(f"{name}: {result['statusCode']} {result.get('body')}")
             if index >= WARM_UP:
                 own.append(elapsed - in_dynamodb)
                 dynamodb.append(in_dynamodb)

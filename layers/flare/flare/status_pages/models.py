@@ -7,6 +7,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from flare.fields import (
     DEFAULT_HISTORY_DAYS,
     MAX_PAGE_SERVICES,
+    AttachedIncidents,
     Description,
     Flag,
     HistoryDays,
@@ -53,6 +54,10 @@ class CreateStatusPageRequest(RequestModel):
     components: Components = Field(default_factory=list, description="The services shown, in order")
     show_uptime: Flag = True
     history_days: HistoryDays = Field(DEFAULT_HISTORY_DAYS, description="Days of history and uptime shown")
+    attached_incidents: AttachedIncidents = Field(
+        default_factory=list,
+        description="Incidents shown on the page whatever services they affect (once published; a draft never is)",
+    )
 
 
 class UpdateStatusPageRequest(PatchRequest):
@@ -64,6 +69,7 @@ class UpdateStatusPageRequest(PatchRequest):
     components: Components | None = None
     show_uptime: Flag | None = None
     history_days: HistoryDays | None = None
+    attached_incidents: AttachedIncidents | None = None
 
 
 class StatusPageOut(BaseModel):
@@ -76,6 +82,7 @@ class StatusPageOut(BaseModel):
     components: list[ComponentGroup]
     show_uptime: bool
     history_days: int
+    attached_incidents: list[str] = []
     version: int
     created_at: Timestamp
     updated_at: Timestamp

@@ -4,6 +4,7 @@ from typing import Protocol
 
 from flare.ports import Port
 from flare.status_pages.models import StatusPage
+from flare.status_pages.snapshot import Snapshot
 from flare.store import status_pages as dynamodb_status_pages
 from flare.store.queries import Page
 
@@ -20,6 +21,16 @@ class StatusPageStorage(Protocol):
 
     def delete_status_page(self, page: StatusPage) -> None:
         """Delete the page at `page.version` (else Stale) and free its slug."""
+
+    def pages_of(self, org_id: str, also: set[str] = frozenset()) -> list[StatusPage]:
+        """Every page of the organisation (and the pages `also` names, just written), strongly consistent."""
+
+    def snapshot_of(self, slug: str, *, consistent: bool = False) -> "dynamodb_status_pages.StoredSnapshot | None":
+        """What the slug's claim holds: its page, the snapshot's revision (0: none yet) and the snapshot; None when
+        no page has the slug."""
+
+    def save_snapshot(self, slug: str, page_id: str, snapshot: Snapshot, revision: int) -> bool:
+        """Replace the slug's snapshot if the slug is still `page_id`'s and the snapshot still at `revision`."""
 
 
 status_pages: Port[StatusPageStorage] = Port(dynamodb_status_pages)

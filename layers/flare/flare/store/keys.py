@@ -172,7 +172,10 @@ DATA_MODEL = (
         f"{list_pk(_ORG, 'STATUS_PAGES')} / <spg>",
     ),
     Item(
-        slug_pk("<slug>"), SLUG_SK, "a status page's slug, held by one page of one organisation (`org_id`, `page_id`)"
+        slug_pk("<slug>"),
+        SLUG_SK,
+        "a status page's slug, held by one page of one organisation (`org_id`, `page_id`), with the page's public "
+        "snapshot (`snapshot`, `revision`)",
     ),
     Item(IDEMPOTENCY_PK, "<route>#<digest>", "Powertools idempotency record (TTL `expires_at`)"),
 )

@@ -370,3 +370,16 @@ def test_an_attached_incident_is_shown_without_the_services_off_the_page():
     shown = public_incident(elsewhere, [], {"svc_a"}, frozenset({elsewhere.id}))
     assert shown is not None and shown.component_ids == []
     assert public_incident(incident(6, published=False), [], {"svc_a"}, frozenset({incident(6).id})) is None
+
+
+def test_a_feed_entry_is_revised_in_place_as_its_incident_changes():
+    first = snapshot_of([(incident(1), [message(1, "investigating", "Looking", 30)])])
+    later_incident = incident(1, status="identified", updated_at=NOW)
+    messages = [message(2, "identified", "Found it", 1), message(1, "investigating", "Looking", 30)]
+    later = snapshot_of([(later_incident, messages)])
+
+    before, after = (feedparser.parse(atom(s, "https://x.test/status/acme")).entries for s in (first, later))
+    assert [e.id for e in before] == [e.id for e in after]  # the same entry, not a second one
+    assert after[0].updated_parsed > before[0].updated_parsed
+    assert after[0].summary == "Identified: Found it"
+    assert feedparser.parse(rss(later, "https://x.test/status/acme")).entries[0].id == before[0].id

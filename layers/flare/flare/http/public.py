@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
@@ -94,8 +95,9 @@ def answer(
     now = clock.now()
     event = app.current_event
     # A herd asks a warm function for the same page again and again: what it rendered is kept until the page
-    # changes (a new build), or the day does (the uptime bar).
-    key = (snapshot.page_id, snapshot.built_at, url, event.path, str(event.query_string_parameters), now.date())
+    # changes (a new build), or the page's day does (the uptime bar ends today).
+    today = now.astimezone(ZoneInfo(snapshot.time_zone)).date()
+    key = (snapshot.page_id, snapshot.built_at, url, event.path, str(event.query_string_parameters), today)
     if (rendered := _rendered.get(key)) is None:
         body = render(View(snapshot, path, url, now))
         content = body if isinstance(body, bytes) else body.encode() if body is not None else None

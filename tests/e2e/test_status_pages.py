@@ -146,7 +146,7 @@ def test_hostile_text_is_inert_on_the_page(stack):
         api.post(f"/incidents/{incident['id']}/resolve", json={})
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js for the npm Statuspage client")
+@pytest.mark.skipif(not (shutil.which("node") and shutil.which("npm")), reason="needs Node.js and npm (make test)")
 def test_an_existing_statuspage_client_reads_the_page_unchanged(stack):
     if not (NODE_CLIENTS / "node_modules" / "statuspage.io").is_dir():
         pytest.fail("tests/e2e/node is not installed: `make test` runs npm ci there")

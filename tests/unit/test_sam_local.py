@@ -40,6 +40,8 @@ IDS = {
     "key_doomed": "key_01KAQ60000000000000000000K",
     "status_page": "spg_01KAQ60000000000000000000S",
     "status_page_doomed": "spg_01KAQ60000000000000000000T",
+    "slug": "sam-local-status-page-1795000000",
+    "record": "INC-1",
 }
 CONTEXT = {"principalId": "key_x", "org_id": STATE["organisation_id"], "key_id": "key_x", "scopes": "admin"}
 
@@ -92,6 +94,10 @@ def test_events_carry_the_seeded_key_and_real_ids():
     assert render("receive_opsgenie")["pathParameters"] == {"integration_id": IDS["integration_opsgenie"]}
     assert json.loads(render("create_metric")["body"])["service_id"] == IDS["service"]
     assert render("delete_status_page")["pathParameters"] == {"status_page_id": IDS["status_page_doomed"]}
+    public = render("get_public_incident")
+    assert public["pathParameters"] == {"slug": IDS["slug"], "record": "INC-1"}
+    assert public["requestContext"]["path"] == f"/live/status/{IDS['slug']}/incidents/INC-1"
+    assert "authorizer" not in public["requestContext"]  # a public route: no key
     page = json.loads(render("create_status_page")["body"])
     assert page["components"] == [{"service_ids": [IDS["service"]]}] and page["slug"].startswith("acme-")
 

@@ -172,3 +172,12 @@ def test_an_existing_statuspage_client_reads_the_page_unchanged(stack):
     api_component = next(c for c in read["components"]["components"] if c["name"] == "API")
     assert api_component["status"] == "major_outage"
     assert {"incidents", "scheduled_maintenances"} <= set(read["summary"])
+
+
+def test_links_are_where_the_reader_came_from(stack):
+    """The feeds' and JSON's absolute links name the scheme and host the request used (here http on loopback;
+    on AWS https on the API's domain), with the stage or base path API Gateway put before the route."""
+    summary = httpx.get(f"{page_url(stack)}/api/v2/summary.json").json()
+    assert summary["page"]["url"] == page_url(stack)
+    feed = feedparser.parse(httpx.get(f"{page_url(stack)}/history.atom").content)
+    assert feed.feed.link == page_url(stack)

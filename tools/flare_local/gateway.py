@@ -268,7 +268,9 @@ class LocalGateway:
     def _proxy_event(
         self, request: Request, route: Route, path_parameters: dict[str, str], request_id: str
     ) -> dict[str, Any]:
-        headers, multi_headers = _single_and_multi(request.headers)
+        # API Gateway tells the function the scheme the client used (it always answers https); this one is http.
+        sent = [(name, value) for name, value in request.headers if name.lower() != "x-forwarded-proto"]
+        headers, multi_headers = _single_and_multi([*sent, ("X-Forwarded-Proto", "http")])
         query, multi_query = _single_and_multi(parse_qsl(request.query, keep_blank_values=True))
         body, is_base64 = _event_body(request.body)
         now = datetime.now(UTC)

@@ -44,7 +44,7 @@ def atom(snapshot: Snapshot, page_url: str) -> bytes:
         return child
 
     add(feed, "id", f"urn:flare:status-page:{snapshot.page_id}")
-    add(feed, "title", f"{snapshot.name} status history")
+    add(feed, "title", f"{snapshot.name}: history")
     add(feed, "updated", iso(snapshot.updated_at))
     add(feed, "link", rel="alternate", type="text/html", href=page_url)
     add(feed, "link", rel="self", type="application/atom+xml", href=f"{page_url}/history.atom")
@@ -73,7 +73,7 @@ def rss(snapshot: Snapshot, page_url: str) -> bytes:
         child.text = text
         return child
 
-    add(channel, "title", f"{snapshot.name} status history")
+    add(channel, "title", f"{snapshot.name}: history")
     add(channel, "link", page_url)
     add(channel, "description", snapshot.description or f"Incidents and maintenances of {snapshot.name}")
     add(channel, "lastBuildDate", _rfc822(snapshot.updated_at))

@@ -163,9 +163,9 @@ class Pages:
     def _document(self, title: str, body: str, status: int = 200) -> str:
         snapshot, path = self.snapshot, self.page_path
         feeds = (
-            f'<link rel="alternate" type="application/atom+xml" title="{_text(snapshot.name)} history (Atom)" '
+            f'<link rel="alternate" type="application/atom+xml" title="{_text(snapshot.name)}: history (Atom)" '
             f'href="{path}/history.atom"><link rel="alternate" type="application/rss+xml" '
-            f'title="{_text(snapshot.name)} history (RSS)" href="{path}/history.rss">'
+            f'title="{_text(snapshot.name)}: history (RSS)" href="{path}/history.rss">'
         )
         support = (
             f' · <a href="{_text(snapshot.support_url)}" rel="noopener noreferrer">Get help</a>'
@@ -222,7 +222,7 @@ class Pages:
             cards = "".join(self._record_card(incident, with_updates=False) for incident in recent)
             more = f'<p><a href="{self.page_path}/history">All history</a></p>'
             body.append(_section("recent", "Recently resolved", f'<ul class="plain">{cards}</ul>{more}'))
-        return self._document(f"{snapshot.name} status", "".join(body))
+        return self._document(snapshot.name, "".join(body))
 
     def record_page(self, given: str) -> str | None:
         """The page of one incident (by id or INC-reference) or maintenance (by id); None when not shown."""
@@ -254,7 +254,7 @@ class Pages:
             f'<a href="{self.page_path}/history?month={older[0]}">Older ({older[0]})</a>' if older else "<span></span>"
         ) + (f'<a href="{self.page_path}/history?month={newer[0]}">Newer ({newer[0]})</a>' if newer else "")
         body = f'<h1>History: {_text(month)}</h1>{listing}<nav class="pages" aria-label="Months">{links}</nav>'
-        return self._document(f"{snapshot.name} history {month}", body)
+        return self._document(f"{snapshot.name}: history, {month}", body)
 
 
 def _section(anchor: str, heading: str, inner: str) -> str:

@@ -3,11 +3,12 @@ what a reader sees, with JavaScript off, on a phone and a desktop, in light and 
 accessibility check with no serious violation."""
 
 import shutil
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.e2e.status_page_readers import demo_service, page_url, until
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 AXE = Path(__file__).parent / "node" / "node_modules" / "axe-core" / "axe.min.js"
@@ -38,23 +39,18 @@ def browser():
 def incident_on_the_page(stack):
     """A published incident with two updates on the demo page's API component, resolved afterwards."""
     with stack.client() as api:
-        service = next(s["id"] for s in api.get("/services").json()["services"] if s["name"] == "API")
         incident = api.post(
             "/incidents",
             json={
                 "title": "Slow API responses",
                 "severity": "critical",
                 "publish": True,
-                "affected_services": [service],
+                "affected_services": [demo_service(stack, "API")],
                 "initial_message": {"type": "investigating", "description": "Requests take seconds."},
             },
         ).json()
         api.post(f"/incidents/{incident['id']}/messages", json={"type": "identified", "description": "A hot shard."})
-        url = f"{stack.base_url}/status/demo"
-        for _ in range(50):  # the page follows within a second
-            if "A hot shard." in httpx.get(url).text:
-                break
-            time.sleep(0.1)
+        until(lambda: httpx.get(page_url(stack)).text, lambda text: "A hot shard." in text, "the incident's update")
         yield incident
         api.post(f"/incidents/{incident['id']}/resolve", json={})
 

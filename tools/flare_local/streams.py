@@ -3,10 +3,10 @@ mapping does on AWS: records in order, filtered by the mapping's FilterCriteria,
 a failed batch retried.
 
 The pump reads moto's DynamoDB Streams API (describe_stream, get_shard_iterator, get_records) like the mapping
-reads DynamoDB's. It differs from AWS in three ways, each guarded by tests/integration/test_local_streams.py:
-it polls every POLL_SECONDS instead of long-polling; the filter supports only the pattern operators the
-template uses (exact strings and `prefix`; any other is refused at start, never ignored); and a batch that
-keeps failing is logged and dropped after MAX_ATTEMPTS (AWS: the mapping's MaximumRetryAttempts).
+reads DynamoDB's. It differs from AWS in three ways: it polls every POLL_SECONDS instead of long-polling; the
+filter supports only the pattern operators the template uses (exact strings and `prefix`; any other is refused at
+start, never ignored); and a batch that keeps failing is logged and dropped after MAX_ATTEMPTS (AWS: the mapping's
+MaximumRetryAttempts). tests/integration/test_local_streams.py holds the last two, and the pump to moto's stream.
 """
 
 import json

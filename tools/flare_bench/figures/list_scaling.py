@@ -5,14 +5,14 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flare_bench.context import Context, quiet
+from flare_bench.context import BATCH, Context, quiet, write_items
 from flare_bench.registry import Section, Verdict, figure
 from flare_bench.round_trips import Request, Scenario, count
 
 GOAL = 1.05
 SMALL = 1_000
 PAGE = 50
-BATCH = 25  # BatchWriteItem's limit
+
 SEED_BUDGET_SECONDS = 240  # "within a few minutes"; a count that would not fit is scaled down and said so
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 GOAL_QUERY = "newest first"
@@ -53,20 +53,7 @@ def _incident_items(org_id: str, count: int) -> list[dict[str, Any]]:
 def seed(org_id: str, count: int, *, deadline: float | None = None) -> int:
     """Write `count` incidents straight to the table with BatchWriteItem (not through the API: fast). Stops at
     `deadline` (perf_counter) and returns how many it wrote."""
-    from flare.store import client as client_store
-
-    client, table = client_store.client(), client_store.table_name()
-    items = _incident_items(org_id, count)
-    written = 0
-    for start in range(0, len(items), BATCH):
-        if deadline is not None and time.perf_counter() > deadline:
-            break
-        pending = [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH]]
-        while pending:
-            result = client.batch_write_item(RequestItems={table: pending})
-            pending = result.get("UnprocessedItems", {}).get(table, [])
-        written += len(items[start : start + BATCH])
-    return written
+    return write_items(_incident_items(org_id, count), deadline=deadline)
 
 
 def _listing(query: dict[str, str]) -> Scenario:

@@ -5,14 +5,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flare_bench.context import Context, quiet
+from flare_bench.context import Context, quiet, write_items
 from flare_bench.registry import Section, Verdict, figure
 from flare_bench.round_trips import DynamoDBCalls
 
 GOAL = 2.0
 STORED = 10_000
 DUE = 5  # moto copies the table on every transaction: few due per sweep keeps the run short
-BATCH = 25  # BatchWriteItem's limit
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 
 
@@ -44,16 +43,6 @@ def _maintenance_items(org_id: str, count: int, *, start: datetime, label: str) 
     return items
 
 
-def _write(items: list[dict[str, Any]]) -> None:
-    from flare.store import client as client_store
-
-    client, table = client_store.client(), client_store.table_name()
-    for start in range(0, len(items), BATCH):
-        pending = [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH]]
-        while pending:
-            pending = client.batch_write_item(RequestItems={table: pending}).get("UnprocessedItems", {}).get(table, [])
-
-
 @figure(
     "scheduler_reads",
     f"Items the scheduler reads ÷ maintenances due, {STORED:,} stored",
@@ -67,14 +56,14 @@ def scheduler_reads(context: Context) -> Section:
     org = context.new_org("maintenances")
     context.say(f"scheduler reads: seeding {STORED:,} maintenances due after the measured sweeps")
     started = time.perf_counter()
-    _write(_maintenance_items(org.organisation_id, STORED, start=NOW + timedelta(days=30), label="later"))
+    write_items(_maintenance_items(org.organisation_id, STORED, start=NOW + timedelta(days=30), label="later"))
     seed_seconds = time.perf_counter() - started
 
     ratios, reads, transitions = [], [], []
     with quiet():
         for repetition in range(context.repetitions):
             due_from = NOW - timedelta(hours=2, minutes=repetition * DUE)
-            _write(_maintenance_items(org.organisation_id, DUE, start=due_from, label=f"due {repetition}"))
+            write_items(_maintenance_items(org.organisation_id, DUE, start=due_from, label=f"due {repetition}"))
             with DynamoDBCalls() as calls:
                 report = maintenances.sweep(NOW)
             trips = calls.trips()

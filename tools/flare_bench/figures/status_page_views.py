@@ -6,7 +6,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flare_bench.context import Context, quiet
+from flare_bench.context import Context, quiet, write_items
 from flare_bench.figures.warm_cpu import timed
 from flare_bench.registry import Section, Verdict, figure
 from flare_bench.round_trips import DynamoDBCalls
@@ -16,7 +16,6 @@ GOAL_WARM = 2.0
 GOAL_BYTES = 50_000
 SMALL, LARGE = 10, 10_000
 COMPONENTS, ACTIVE = 20, 5  # the issue's page: 20 components and 5 active incidents
-BATCH = 25
 VIEWS = ("get_public_status_page", "get_statuspage_summary", "get_public_history_atom")
 PER_REPETITION = 20
 
@@ -52,16 +51,6 @@ def _history_items(org_id: str, service_id: str, count: int, now: datetime) -> l
     return items
 
 
-def _write(items: list[dict[str, Any]]) -> None:
-    from flare.store import client as client_store
-
-    client, table = client_store.client(), client_store.table_name()
-    for start in range(0, len(items), BATCH):
-        pending = [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH]]
-        while pending:
-            pending = client.batch_write_item(RequestItems={table: pending}).get("UnprocessedItems", {}).get(table, [])
-
-
 def _page_with_history(context: Context, history: int) -> tuple[Any, dict[str, Any]]:
     """A page of COMPONENTS services, ACTIVE active incidents (three updates each) and `history` past ones, its
     snapshot built by the projector; (the organisation, what the build read)."""
@@ -93,7 +82,7 @@ def _page_with_history(context: Context, history: int) -> tuple[Any, dict[str, A
                 path_params={"incident_id": created["id"]},
                 body={"type": kind, "description": text},
             )
-    _write(_history_items(org.organisation_id, services[-1], history, datetime.now(UTC)))
+    write_items(_history_items(org.organisation_id, services[-1], history, datetime.now(UTC)))
     with DynamoDBCalls() as calls:
         projection.project([projection.Change(org.organisation_id, "status_page", page["id"], datetime.now(UTC))])
     trips = calls.trips()

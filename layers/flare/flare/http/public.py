@@ -20,7 +20,7 @@ from flare import clock, settings
 from flare.errors import BadRequest, NotFound
 from flare.http.entry import request_id
 from flare.http.responses import problem
-from flare.status_pages import public
+from flare.status_pages import feeds, public
 from flare.status_pages.html import STYLE_HASH, Pages, error_page
 from flare.status_pages.snapshot import Snapshot
 from flare.status_pages.statuspage import DOCUMENTS, Documents
@@ -30,7 +30,9 @@ JSON = "application/json"
 ATOM = "application/atom+xml; charset=utf-8"
 RSS = "application/rss+xml; charset=utf-8"
 
-_PATH_PARAMETER = re.compile(r"<(\w+)>")
+# As flare.http.routes spells it; not imported from there, which would load the idempotency machinery (and its
+# store) into every public function at cold start.
+PATH_PARAMETER = re.compile(r"<(\w+)>")
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         f"default-src 'none'; style-src '{STYLE_HASH}'; img-src 'self'; base-uri 'none'; form-action 'none'; "
@@ -158,7 +160,7 @@ def public_route(
     **documentation: Any,
 ) -> None:
     """GET <path> (its first parameter the slug): `render(view, *the other path parameters)`."""
-    slug, *others = _PATH_PARAMETER.findall(path)
+    slug, *others = PATH_PARAMETER.findall(path)
     if slug != "slug":
         raise ValueError(f"{path}: a public route's first parameter is the slug")
 
@@ -184,5 +186,22 @@ def statuspage_route(app: APIGatewayRestResolver, name: str, document: str) -> N
         summary=f"Statuspage-compatible {document}",
         description="Field for field as Atlassian Statuspage's public status API (v2); docs/status-pages.md maps "
         "Flare's vocabulary onto Statuspage's.",
+        tags=["public status pages"],
+    )
+
+
+_FEEDS = {"atom": (ATOM, feeds.atom), "rss": (RSS, feeds.rss)}
+
+
+def feed_route(app: APIGatewayRestResolver, name: str, kind: str) -> None:
+    """GET /status/<slug>/history.<kind>: the page's incidents and maintenances as an Atom or RSS 2.0 feed."""
+    media_type, render = _FEEDS[kind]
+    public_route(
+        app,
+        name,
+        f"/status/<slug>/history.{kind}",
+        media_type,
+        lambda view: render(view.snapshot, view.page_url),
+        summary=f"A status page's history ({'Atom' if kind == 'atom' else 'RSS'})",
         tags=["public status pages"],
     )

@@ -31,6 +31,8 @@ from flare.status_pages.snapshot import (
     build_snapshot,
     public_incident,
     public_maintenance,
+    shows_incident,
+    shows_maintenance,
 )
 from flare.store.queries import Filter
 
@@ -114,12 +116,10 @@ def _build(page: StatusPage, changes: list[Change], previous: Snapshot | None, n
         listed = incidents().list_incidents(
             org, limit=MAX_SHOWN_INCIDENTS, start=None, id_range=window, where=Filter().compare("published", "=", True)
         )
-        discovered_incidents = {i.id for i in listed.items if public_incident(i, [], shown, attached) is not None}
+        discovered_incidents = {i.id for i in listed.items if shows_incident(i, shown, attached)}
         discovered_incidents |= attached
         listed = maintenances().list_maintenances(org, limit=MAX_SHOWN_MAINTENANCES, start=None, where=Filter())
-        discovered_maintenances = {
-            m.id for m in listed.items if m.created_at >= since and public_maintenance(m, [], shown) is not None
-        }
+        discovered_maintenances = {m.id for m in listed.items if m.created_at >= since and shows_maintenance(m, shown)}
         discovered_maintenances |= {m.id for m in previous.maintenances} if previous else set()
 
     incident_ids = {i for i in active if is_id(i, "inc")} | _changed(changes, "incident") | discovered_incidents

@@ -118,40 +118,57 @@ def day_of(at: datetime, time_zone: str) -> str:
     return at.astimezone(ZoneInfo(time_zone)).date().isoformat()
 
 
-def _updates(messages: list, status_of) -> list[PublicUpdate]:
-    """Newest first, at most MAX_SHOWN_UPDATES, each with the status it left the record in."""
-    updates = []
-    for message in messages[:MAX_SHOWN_UPDATES]:
-        status, body = status_of(message)
-        updates.append(PublicUpdate(id=message.id, status=status, body=body, created_at=message.created_at))
-    return updates
+def _timeline(entries: list, initial: str, status_after, body_of) -> list[PublicUpdate]:
+    """The newest MAX_SHOWN_UPDATES of `entries` (newest first), each with the status it left its record in:
+    walking them oldest first, `status_after(entry, status before it)`."""
+    status, statuses = initial, {}
+    for entry in reversed(entries):
+        status = statuses[entry.id] = status_after(entry, status)
+    return [
+        PublicUpdate(id=entry.id, status=statuses[entry.id], body=body_of(entry), created_at=entry.created_at)
+        for entry in entries[:MAX_SHOWN_UPDATES]
+    ]
+
+
+def _on_page(affected_services: list[str], shown_services: set[str]) -> list[str]:
+    return [service for service in affected_services if service in shown_services]
+
+
+def shows_incident(incident, shown_services: set[str], attached: frozenset[str] = frozenset()) -> bool:
+    """Whether the page shows the incident: published, and affecting one of its services or `attached` to it."""
+    on_page = _on_page(incident.affected_services, shown_services)
+    return incident.published and incident.published_at is not None and bool(on_page or incident.id in attached)
+
+
+def shows_maintenance(maintenance, shown_services: set[str]) -> bool:
+    """Whether the page shows the maintenance: it affects one of the page's services."""
+    return bool(_on_page(maintenance.affected_services, shown_services))
 
 
 def public_incident(
     incident, messages: list, shown_services: set[str], attached: frozenset[str] = frozenset()
 ) -> PublicIncident | None:
-    """The public face of an incident (`messages` newest first), or None when the page must not show it: a draft,
-    or one neither affecting any of the page's services nor `attached` to the page."""
-    components = [service for service in incident.affected_services if service in shown_services]
-    if not incident.published or incident.published_at is None or not (components or incident.id in attached):
+    """The public face of an incident (`messages` newest first), or None when the page does not show it."""
+    if not shows_incident(incident, shown_services, attached):
         return None
-    # Oldest first, each message's type sets the status from then on; an `update` keeps the one before.
-    status, statuses = "investigating", {}
-    for message in reversed(messages):
-        status = status if message.type == "update" else message.type
-        statuses[message.id] = status
     return PublicIncident(
         id=incident.id,
         reference=incident_reference(incident.number),
         title=incident.title,
         severity=incident.severity,
         status=incident.status,
-        component_ids=components,
+        component_ids=_on_page(incident.affected_services, shown_services),
         started_at=incident.started_at,
         published_at=incident.published_at,
         updated_at=incident.updated_at,
         resolved_at=incident.resolved_at if incident.status == "resolved" else None,
-        updates=_updates(messages, lambda message: (statuses[message.id], message.description)),
+        # Each message's type sets the status from then on; an `update` keeps the one before.
+        updates=_timeline(
+            messages,
+            "investigating",
+            lambda message, before: before if message.type == "update" else message.type,
+            lambda message: message.description,
+        ),
     )
 
 
@@ -166,28 +183,28 @@ _EVENT_TEXT = {
 
 
 def public_maintenance(maintenance, events: list, shown_services: set[str]) -> PublicMaintenance | None:
-    """The public face of a maintenance (`events` newest first), or None when it affects none of the page's
-    services. Event actors are internal: only the transition, its message and its time are shown."""
-    components = [service for service in maintenance.affected_services if service in shown_services]
-    if not components:
+    """The public face of a maintenance (`events` newest first), or None when the page does not show it. Event
+    actors are internal: only the transition, its message and its time are shown."""
+    if not shows_maintenance(maintenance, shown_services):
         return None
-    status, statuses = "scheduled", {}
-    for event in reversed(events):
-        status = _EVENT_STATUS.get(event.type, status)
-        statuses[event.id] = status
     ended = maintenance.completed_at or maintenance.cancelled_at
     return PublicMaintenance(
         id=maintenance.id,
         title=maintenance.title,
         status=maintenance.status,
-        component_ids=components,
+        component_ids=_on_page(maintenance.affected_services, shown_services),
         scheduled_for=maintenance.scheduled_start_at,
         scheduled_until=maintenance.scheduled_end_at,
         created_at=maintenance.created_at,
         updated_at=maintenance.updated_at,
         started_at=maintenance.started_at,
         ended_at=ended if maintenance.status in ("completed", "cancelled") else None,
-        updates=_updates(events, lambda event: (statuses[event.id], event.message or _EVENT_TEXT[event.type])),
+        updates=_timeline(
+            events,
+            "scheduled",
+            lambda event, before: _EVENT_STATUS.get(event.type, before),
+            lambda event: event.message or _EVENT_TEXT[event.type],
+        ),
     )
 
 

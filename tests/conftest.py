@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from flare_local.dynamodb import DUMMY_AWS_ENVIRON, LockedMotoServer, create_secret, create_table_from_template
+from flare_local.messaging import Messaging, create_messaging_from_template, delete_messaging
 from tests.support.invoking import ROOT
 from tests.support.table import stored_items
 
@@ -49,6 +50,7 @@ def dynamodb():
 def table(dynamodb, monkeypatch):
     """A fresh table made from template.yaml's definition; the store points at it."""
     from flare import clock
+    from flare.messaging.clients import reset_clients
     from flare.store import client as client_store
 
     for name, value in DUMMY_AWS_ENVIRON.items():
@@ -64,11 +66,19 @@ def table(dynamodb, monkeypatch):
     monkeypatch.setenv("LOCAL_AWS_ENDPOINT_URL", dynamodb.endpoint_url)
     # As deployed: list functions read the cursor secret from Secrets Manager (moto's) at cold start.
     monkeypatch.setenv("CURSOR_SECRET_ARN", dynamodb.cursor_secret_arn)
+    # The outbound side as the local stack makes it: the template's bus and queues, loopback receivers allowed.
+    messaging = create_messaging_from_template(dynamodb.client("events"), dynamodb.client("sqs"), name)
+    monkeypatch.setenv("EVENT_BUS_NAME", messaging.value_of("EventBus"))
+    monkeypatch.setenv("OUTBOUND_QUEUE_URL", messaging.value_of("OutboundQueue"))
+    monkeypatch.setenv("OUTBOUND_ALLOW_LOOPBACK", "true")
     client_store.reset_client()
-    yield Table(name, client, streams)
+    reset_clients()
+    yield Table(name, client, streams, messaging, dynamodb)
     clock.set_clock(None)
     client_store.reset_client()
+    reset_clients()
     client.delete_table(TableName=name)
+    delete_messaging(dynamodb.client("events"), dynamodb.client("sqs"), messaging)
 
 
 @dataclass
@@ -76,6 +86,8 @@ class Table:
     name: str
     client: Any
     streams_client: Any  # () → a DynamoDB Streams client of the same server
+    messaging: Messaging  # the template's bus and queues made for this table
+    server: LockedMotoServer
 
     def items(self) -> list[dict]:
         return stored_items(self.client, self.name)

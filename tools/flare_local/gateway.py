@@ -6,6 +6,7 @@ v1 proxy events API Gateway sends. Unlike API Gateway it does not cache authoriz
 """
 
 import base64
+import contextlib
 import importlib.util
 import json
 import logging
@@ -354,8 +355,8 @@ class LocalGateway:
 
     # -- functions -------------------------------------------------------------------------------------------
 
-    def _invoke(self, function: Function, event: dict[str, Any]) -> Any:
-        with self._invocation_lock:
+    def _invoke(self, function: Function, event: dict[str, Any], *, exclusive: bool = True) -> Any:
+        with self._invocation_lock if exclusive else contextlib.nullcontext():
             context = LambdaContext(
                 function_name=function.logical_id,
                 memory_limit_in_mb=function.memory_mb,
@@ -371,13 +372,15 @@ class LocalGateway:
         # Lambda hands back JSON: a result that would not survive that must fail here too.
         return json.loads(json.dumps(result, default=_decimal_to_number))
 
-    def invoke_function(self, logical_id: str, event: dict[str, Any]) -> Any:
-        """Invoke one of the template's functions with `event` (as an event source mapping does)."""
+    def invoke_function(self, logical_id: str, event: dict[str, Any], *, exclusive: bool = True) -> Any:
+        """Invoke one of the template's functions with `event` (as an event source mapping does). `exclusive`: one
+        invocation at a time with the API's; a function that serves no HTTP route (the outbound deliverer, whose
+        deliveries may wait on a slow receiver) may run beside them, as it runs beside them on AWS."""
         template = load_template(self.template_path)
         global_props = (template.get("Globals") or {}).get("Function") or {}
         resource = resources_of_type(template, "AWS::Serverless::Function")[logical_id]
         props = {**global_props, **(resource.get("Properties") or {})}
-        return self._invoke(_function(logical_id, props, self.template_path.parent), event)
+        return self._invoke(_function(logical_id, props, self.template_path.parent), event, exclusive=exclusive)
 
     def _handler(self, function: Function) -> Callable[..., Any]:
         """Imports the function's module on first use (called under the invocation lock)."""

@@ -9,6 +9,8 @@ from typing import Any
 from flare_local.dynamodb import DUMMY_AWS_ENVIRON, LockedMotoServer, create_secret, create_table_from_template
 from flare_local.environ import patch_environ
 from flare_local.gateway import LocalGateway
+from flare_local.messaging import Messaging, create_messaging_from_template, delete_messaging
+from flare_local.queues import QueuePump
 from flare_local.streams import StreamPump
 from flare_local.template import DEFAULT_TEMPLATE, load_template
 
@@ -28,10 +30,12 @@ class LocalStack:
         host: str = "127.0.0.1",
         dynamodb_port: int = 0,
         dynamodb_host: str = "127.0.0.1",
+        environment: dict[str, str] | None = None,
     ) -> None:
         """`api_key` pins the demo admin key (default: $FLARE_DEV_API_KEY, else a new one). `host` and
         `dynamodb_host` are the addresses the API and the DynamoDB bind (e.g. 0.0.0.0 for `sam local`'s
-        containers to reach the DynamoDB). moto's state is per process, so stacks running at the same time in one
+        containers to reach the DynamoDB). `environment` sets more of the functions' variables (tests point
+        SLACK_API_URL at a stand-in). moto's state is per process, so stacks running at the same time in one
         process need different table names."""
         self.template = Path(template)
         self.table_name = table_name
@@ -42,9 +46,12 @@ class LocalStack:
         self.cursor_secret_arn: str | None = None  # in moto's Secrets Manager, as list functions read it on AWS
         self.base_url: str | None = None
         self._port, self._host, self._seed = port, host, seed
+        self._extra_environment = dict(environment or {})  # more of the functions' variables (tests: SLACK_API_URL)
         self._dynamodb = LockedMotoServer(host=dynamodb_host, port=dynamodb_port)
         self._gateway: LocalGateway | None = None
         self.streams: StreamPump | None = None  # the table's stream → the DynamoDB-event functions
+        self.queues: QueuePump | None = None  # the outbound queue → the deliverer
+        self.messaging: Messaging | None = None  # the template's bus and queues, in moto
         self._table_created = False
         self._restore_environ: Callable[[], None] | None = None
 
@@ -57,13 +64,21 @@ class LocalStack:
             self._table_created = True
             # The cursor secret is read from (moto's) Secrets Manager at cold start, as on AWS.
             self.cursor_secret_arn = create_secret(self._dynamodb.client("secretsmanager"), f"{self.table_name}-cursor")
+            self.messaging = create_messaging_from_template(
+                self._dynamodb.client("events"), self._dynamodb.client("sqs"), self.table_name, self.template
+            )
             self._gateway = LocalGateway(
                 self.template,
                 environment={
                     "TABLE_NAME": self.table_name,
                     "LOCAL_AWS_ENDPOINT_URL": self.dynamodb_endpoint,
                     "CURSOR_SECRET_ARN": self.cursor_secret_arn,
-                },
+                    "EVENT_BUS_NAME": self.messaging.value_of("EventBus"),
+                    "OUTBOUND_QUEUE_URL": self.messaging.value_of("OutboundQueue"),
+                    # Webhook receivers on this machine (tests, `flare webhooks listen`) listen on loopback over http.
+                    "OUTBOUND_ALLOW_LOOPBACK": "true",
+                }
+                | self._extra_environment,
                 host=self._host,
                 port=self._port,
             )
@@ -77,6 +92,14 @@ class LocalStack:
                 self._gateway.invoke_function,
             )
             self.streams.start()
+            gateway = self._gateway
+            self.queues = QueuePump(
+                self._dynamodb.client("sqs"),
+                self.messaging.queue_urls,
+                load_template(self.template),
+                lambda logical_id, event: gateway.invoke_function(logical_id, event, exclusive=False),
+            )
+            self.queues.start()
             if self._seed:
                 self._seed_demo_organisation()
         except BaseException:
@@ -85,6 +108,9 @@ class LocalStack:
         return self.base_url
 
     def stop(self) -> None:
+        if self.queues is not None:
+            self.queues.stop()
+            self.queues = None
         if self.streams is not None:
             self.streams.stop()
             self.streams = None
@@ -95,6 +121,9 @@ class LocalStack:
             # moto outlives this stack in the process: leave the name free for the next stack.
             self._dynamodb.client().delete_table(TableName=self.table_name)
             self._table_created = False
+        if self.messaging is not None:
+            delete_messaging(self._dynamodb.client("events"), self._dynamodb.client("sqs"), self.messaging)
+            self.messaging = None
         self._dynamodb.stop()
         if self._restore_environ is not None:
             self._restore_environ()
@@ -128,10 +157,12 @@ class LocalStack:
 def _forget_cached_dynamodb_client() -> None:
     """The domain layer keeps one client per process; an earlier stack's would point at a stopped server."""
     try:
+        from flare.messaging.clients import reset_clients
         from flare.store.client import reset_client
     except ModuleNotFoundError:
         return
     reset_client()
+    reset_clients()
 
 
 DEMO_STATUS_PAGE = "demo"

@@ -8,7 +8,7 @@ from ulid import ULID
 
 from flare.errors import NotFound
 
-PREFIXES = ("org", "key", "inc", "msg", "svc", "mnt", "met", "int", "spg")
+PREFIXES = ("org", "key", "inc", "msg", "svc", "mnt", "met", "int", "spg", "whk", "dlv", "evt")
 _ULID_PATTERN = "[0-9A-HJKMNP-TV-Z]{26}"
 _ID_PATTERN = re.compile(rf"^({'|'.join(PREFIXES)})_({_ULID_PATTERN})$")
 

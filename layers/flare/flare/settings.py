@@ -27,6 +27,22 @@ class Settings(BaseModel):
     # STATUS_PAGE_MAX_AGE: how long browsers and CDNs may keep a public status page answer (seconds; they may
     # serve it up to twice as long again while they revalidate).
     status_page_max_age: int = Field(30, ge=0, le=3600)
+    # EVENT_BUS_NAME: the EventBridge bus the event publisher puts every event on (flare.events).
+    event_bus_name: str | None = Field(None, min_length=1, max_length=256)
+    # OUTBOUND_QUEUE_URL: the FIFO queue of outbound deliveries (webhooks, Slack posts), one message each.
+    outbound_queue_url: str | None = Field(None, min_length=1, max_length=2048)
+    # OUTBOUND_ALLOW_LOOPBACK: "true" on the local stack only, where webhook receivers listen on 127.0.0.1 over
+    # plain http; deployed, a webhook is https and never reaches loopback, private or link-local addresses.
+    outbound_allow_loopback: bool = False
+    # SLACK_API_URL: Slack's Web API base URL (a local stand-in in tests); deployed, Slack's own.
+    slack_api_url: str = Field("https://slack.com/api/", pattern=r"^https?://.+/$")
+
+    def required(self, name: str) -> str:
+        """A setting the function cannot work without (RuntimeError naming its variable otherwise)."""
+        value = getattr(self, name)
+        if value is None:
+            raise RuntimeError(f"this function is misconfigured: {_VARIABLES[name]} is not set")
+        return value
 
     def table(self) -> str:
         if self.table_name is None:
@@ -40,6 +56,10 @@ _VARIABLES = {
     "cursor_secret_arn": "CURSOR_SECRET_ARN",
     "cursor_secret": "CURSOR_SECRET",
     "status_page_max_age": "STATUS_PAGE_MAX_AGE",
+    "event_bus_name": "EVENT_BUS_NAME",
+    "outbound_queue_url": "OUTBOUND_QUEUE_URL",
+    "outbound_allow_loopback": "OUTBOUND_ALLOW_LOOPBACK",
+    "slack_api_url": "SLACK_API_URL",
 }
 
 

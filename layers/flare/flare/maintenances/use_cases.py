@@ -48,7 +48,7 @@ def _due_at(maintenance: Maintenance) -> datetime | None:
     return due[1] if due else None
 
 
-def _summaries(maintenances: list[Maintenance]) -> list[MaintenanceSummary]:
+def summaries(maintenances: list[Maintenance]) -> list[MaintenanceSummary]:
     if not maintenances:
         return []
     rollup = services.affected_services(
@@ -64,7 +64,7 @@ def _summaries(maintenances: list[Maintenance]) -> list[MaintenanceSummary]:
 
 
 def _view(maintenance: Maintenance, timeline: list[MaintenanceEvent]) -> MaintenanceOut:
-    (summary,) = _summaries([maintenance])
+    (summary,) = summaries([maintenance])
     return MaintenanceOut(**dict(summary), timeline=timeline)
 
 
@@ -132,7 +132,7 @@ def list_maintenances(
         after,
         lambda start: storage().list_maintenances(caller.org_id, limit=limit, start=start, where=where),
     )
-    return MaintenanceList(maintenances=_summaries(items), next_cursor=next_cursor)
+    return MaintenanceList(maintenances=summaries(items), next_cursor=next_cursor)
 
 
 def _save(before: Maintenance, after: Maintenance, events: list[MaintenanceEvent]) -> None:

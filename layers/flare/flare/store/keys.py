@@ -33,6 +33,9 @@ METRIC_SK = "METRIC"
 INTEGRATION_SK = "INTEGRATION"
 STATUS_PAGE_SK = "STATUS_PAGE"
 SLUG_SK = "SLUG"
+WEBHOOK_SK = "WEBHOOK"
+WEBHOOK_DELIVERY_SK_PREFIX = "#DLV#"
+SLACK_THREAD_SK = "SLACK_THREAD"
 SCHEDULE_PK = "SCHEDULE"
 IDEMPOTENCY_PK = "IDEMPOTENCY"
 
@@ -109,6 +112,16 @@ def slug_pk(slug: str) -> str:
     return f"SLUG#{slug}"
 
 
+def webhook_pk(org_id: str, webhook_id: str) -> str:
+    """A webhook subscription; its deliveries are timeline entries of its partition (#DLV#<delivery>)."""
+    return f"ORG#{org_id}#WHK#{webhook_id}"
+
+
+def slack_thread_pk(org_id: str, incident_id: str) -> str:
+    """Where an incident was announced in Slack: one item per integration and channel, holding the thread."""
+    return f"ORG#{org_id}#SLACKTHREAD#{incident_id}"
+
+
 def list_pk(org_id: str, collection: str) -> str:
     """GSI1's partition of an organisation's collection (INCIDENTS, SERVICES…)."""
     return f"ORG#{org_id}#{collection}"
@@ -176,6 +189,22 @@ DATA_MODEL = (
         SLUG_SK,
         "a status page's slug, held by one page of one organisation (`org_id`, `page_id`), with the page's public "
         "snapshot (`snapshot`, `revision`)",
+    ),
+    Item(
+        webhook_pk(_ORG, "<whk>"),
+        WEBHOOK_SK,
+        "webhook subscription (url, event types, signing secrets, health)",
+        f"{list_pk(_ORG, 'WEBHOOKS')} / <whk>",
+    ),
+    Item(
+        webhook_pk(_ORG, "<whk>"),
+        WEBHOOK_DELIVERY_SK_PREFIX + "<dlv>",
+        "one delivery of an event to the webhook: attempts, status, next retry, payload; until `expires_at` (TTL)",
+    ),
+    Item(
+        slack_thread_pk(_ORG, "<inc>"),
+        f"{SLACK_THREAD_SK}#<int>#<channel>",
+        "the Slack message that announced the incident in a channel (its thread), until `expires_at` (TTL)",
     ),
     Item(IDEMPOTENCY_PK, "<route>#<digest>", "Powertools idempotency record (TTL `expires_at`)"),
 )

@@ -4,6 +4,7 @@ are reported as failed items: the queue keeps them, in flight for as long as the
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import SQSEvent, event_source
 
 from flare import settings
@@ -28,5 +29,7 @@ def handler(event: SQSEvent, context: Any) -> dict[str, list[dict[str, str]]]:
         for record in event.records
     ]
     kept = deliver_batch(messages, lambda: context.get_remaining_time_in_millis() / 1000)
+    metrics.add_metric(name="OutboundMessagesHandled", unit=MetricUnit.Count, value=len(messages) - len(kept))
+    metrics.add_metric(name="OutboundMessagesWaiting", unit=MetricUnit.Count, value=len(kept))
     logger.info("outbound batch", extra={"messages": len(messages), "kept": len(kept)})
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in kept]}

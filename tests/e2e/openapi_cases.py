@@ -6,6 +6,7 @@ import hmac
 import itertools
 import json
 import re
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,8 @@ PROBLEM_FIELDS = {"type", "title", "status", "detail", "request_id"}
 _COUNTER = itertools.count(1)  # strings unique across the session (service names must be)
 REFERENCE = re.compile(r"^\^([a-z]+)_")  # the pattern of an id field, e.g. ^svc_[0-9A-HJKMNP-TV-Z]{26}$
 COLLECTIONS = {"svc": "/api/v1/services", "met": "/api/v1/metrics", "inc": "/api/v1/incidents"}
+WEBHOOKS = "/api/v1/webhooks"
+DELIVERIES = "/api/v1/webhooks/{webhook_id}/deliveries"  # made by the stack when an event is delivered, not by a POST
 
 # Receivers (`/api/v1/integrations/<type>/{integration_id}`) take what their sender sends, not a schema of
 # ours: each is sent a real payload of its sender (PagerDuty's signed with the integration's secret).
@@ -121,6 +124,8 @@ class Examples:
             return (self._base + timedelta(hours=n)).isoformat().replace("+00:00", "Z")
         if schema.get("pattern") == SLUG_PATTERN:  # unique across the deployment, as a status page's slug must be
             return f"page-{n}-{uuid.uuid4().hex[:8]}"
+        if schema.get("format") == "uri":  # a webhook's endpoint: loopback (the local stack allows it), refused at once
+            return f"https://127.0.0.1:9/hooks/{n}"
         reference = REFERENCE.match(schema.get("pattern", ""))
         if reference and self.references:
             return self.references(reference.group(1))
@@ -143,7 +148,12 @@ def request_body(method: str, path: str, examples: Examples) -> Any:
         kind = receiver.group(1)
         return DATADOG_BODY if kind == "datadog" else json.loads(RECEIVER_BODIES[kind].read_text())
     schema = body_schema(method, path)
-    return None if schema is None else examples.value(schema)
+    body = None if schema is None else examples.value(schema)
+    if (method, path) == ("POST", WEBHOOKS):
+        # Made disabled: the suites make hundreds of webhooks in one organisation, and each enabled one would be
+        # sent every event of it (to an endpoint that refuses, retried for a day).
+        body["enabled"] = False
+    return body
 
 
 def collection_of(path: str, parameter: str) -> str:
@@ -151,7 +161,7 @@ def collection_of(path: str, parameter: str) -> str:
     `incident_id` → `/api/v1/incidents`; a path that names it elsewhere (`/api/v1/incidents/from-metric/
     {metric_id}`) → its own collection (`/api/v1/metrics`); a receiver's → `/api/v1/integrations/<type>`."""
     prefix = path.split("/{" + parameter + "}")[0]
-    if "post" in SPEC["paths"].get(prefix, {}) or RECEIVER.match(prefix + "/{integration_id}"):
+    if "post" in SPEC["paths"].get(prefix, {}) or RECEIVER.match(prefix + "/{integration_id}") or prefix == DELIVERIES:
         return prefix
     return f"/api/v1/{parameter.removesuffix('_id')}s"
 
@@ -188,6 +198,8 @@ class Organisation:
         return self.ids[collection]
 
     def _create(self, collection: str) -> str:
+        if collection == DELIVERIES:
+            return self._delivery()
         if receiver := RECEIVER.match(collection + "/{integration_id}"):  # an integration of the receiver's type
             kind = receiver.group(1)
             body = {"type": kind, "name": self.examples.marker} | (
@@ -203,6 +215,21 @@ class Organisation:
         made = created.json()["id"]
         assert ID.fullmatch(made), f"POST {collection} made {made!r}, not a prefixed ULID"
         return made
+
+    def _delivery(self) -> str:
+        """A delivery of this organisation's webhook: nothing makes one but an event, which the stack's pipeline
+        (stream → publisher → queue → deliverer) delivers within a moment of the change."""
+        webhook = self.id_in(WEBHOOKS)
+        with self.stack.client(self.key) as api:
+            listening = {"enabled": True, "event_types": ["incident.created"]}
+            assert api.patch(f"/webhooks/{webhook}", json=listening).status_code == 200
+            assert api.post("/incidents", json={"title": f"{self.examples.marker} for a delivery"}).status_code == 201
+            deadline = time.monotonic() + 30
+            while not (listed := api.get(f"/webhooks/{webhook}/deliveries").json()["deliveries"]):
+                assert time.monotonic() < deadline, f"webhook {webhook} got no delivery within 30 s"
+                time.sleep(0.1)
+            assert api.patch(f"/webhooks/{webhook}", json={"enabled": False}).status_code == 200
+        return listed[0]["id"]
 
 
 def organisation(stack, key: str, marker: str) -> Organisation:

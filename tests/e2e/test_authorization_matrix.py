@@ -72,6 +72,7 @@ SCOPE_RULES: list[tuple[set[str], str, str]] = [
     (WRITES, "/api/v1/maintenances", "write:maintenances"),
     ({"GET"}, "/api/v1/status-pages", "read:incidents"),
     (WRITES, "/api/v1/status-pages", "admin"),
+    ({"GET", *WRITES}, "/api/v1/webhooks", "admin"),
 ]
 
 MARKER = f"authz-marker-{uuid.uuid4().hex[:12]}"

@@ -18,10 +18,10 @@ from tests.support.invoking import (
     handler_of,
     invoke,
 )
-from tests.support.streams import deliver_changes
+from tests.support.outbound import DelivererContext, deliver_outbound
 
 TEMPLATE_FUNCTIONS = sorted(set(re.findall(r"CodeUri:\s*functions/(\w+)/?", (ROOT / "template.yaml").read_text())))
-NOT_HTTP = {"authorize_request", "sweep_maintenances", "project_status_pages"}
+NOT_HTTP = {"authorize_request", "sweep_maintenances", "project_status_pages", "publish_events", "deliver_outbound"}
 HTTP_FUNCTIONS = [name for name in TEMPLATE_FUNCTIONS if name not in NOT_HTTP]
 
 
@@ -132,7 +132,12 @@ def real_ids(org, table) -> dict[str, str]:
         body={"slug": "search", "name": "Search status", "components": [{"service_ids": [service["id"]]}]},
     ).body
     ids |= {"status_page_id": page["id"], "slug": page["slug"], "record": incident["reference"]}
-    deliver_changes(table)  # the page's snapshot, which its public routes read
+    # A webhook whose endpoint refuses connections (the discard port): its delivery is recorded, pending a retry.
+    webhook = invoke("create_webhook", org.api_key, body={"url": "http://127.0.0.1:9/", "event_types": ["*"]}).body
+    ids["webhook_id"] = webhook["id"]
+    deliver_outbound(table)  # the page's snapshot, which its public routes read, and the webhook's deliveries
+    deliveries = invoke("list_webhook_deliveries", org.api_key, path_params={"webhook_id": webhook["id"]}).body
+    ids["delivery_id"] = deliveries["deliveries"][0]["id"]
     # events/receive_slack_command.json is Slack's published example request, signed with this secret.
     slack = {"type": "slack", "name": "slack", "team_id": "T1DC2JH3J", "signing_secret": SLACK_SAMPLE_SECRET}
     assert invoke("create_integration", org.api_key, body=slack).status == 201
@@ -182,3 +187,13 @@ def test_the_projector_sample_runs_on_a_change_no_page_shows(org, real_ids):
 def test_the_scheduler_sample_runs_a_sweep(org, real_ids):
     report = handler_of("sweep_maintenances")(sample("sweep_maintenances"), LambdaContext())
     assert report == {"transitions": [], "failures": []}  # nothing is due until 2030
+
+
+def test_the_event_publisher_sample_publishes_its_change(org, real_ids):
+    published = handler_of("publish_events")(sample("publish_events"), LambdaContext())
+    assert published == {"events": 1, "deliveries": 0}  # identified: a status change; nobody of its org subscribes
+
+
+def test_the_deliverer_sample_drops_a_delivery_of_a_webhook_that_is_not_there(org, real_ids):
+    answer = handler_of("deliver_outbound")(sample("deliver_outbound"), DelivererContext())
+    assert answer == {"batchItemFailures": []}

@@ -34,7 +34,8 @@ def allowed_table() -> dict[str, tuple[str, ...]]:
     return importlib.import_module("method_not_allowed").ALLOWED
 
 
-def test_every_path_of_the_api_sends_its_other_methods_to_the_405_function_with_the_right_allow():
+def test_every_path_of_the_api_sends_its_other_methods_to_the_405_function_with_the_right_allow(table):
+    # `table`: the environment a deployed function has (importing a handler checks its configuration).
     served, caught = routes()
 
     assert caught == set(served)

@@ -177,11 +177,28 @@ def _arn(logical_id: str, resources: dict[str, Any]) -> str:
         return f"arn:{PARTITION}:dynamodb:{REGION}:{ACCOUNT}:table/{logical_id}"
     if kind == "AWS::SecretsManager::Secret":
         return secret_arn(logical_id)
+    if kind == "AWS::SQS::Queue":
+        return queue_arn(logical_id)
+    if kind == "AWS::Events::EventBus":
+        return bus_arn(logical_id)
     raise ValueError(f"no ARN known for {logical_id} ({kind})")
 
 
 def secret_arn(logical_id: str) -> str:
     return f"arn:{PARTITION}:secretsmanager:{REGION}:{ACCOUNT}:secret:{logical_id}"
+
+
+def queue_arn(logical_id: str) -> str:
+    return f"arn:{PARTITION}:sqs:{REGION}:{ACCOUNT}:{logical_id}"
+
+
+def bus_arn(logical_id: str) -> str:
+    return f"arn:{PARTITION}:events:{REGION}:{ACCOUNT}:event-bus/{logical_id}"
+
+
+def _logical_id(local_name: str) -> str:
+    """The logical id in a local bus's or queue's name (flare_local.messaging names them <prefix>-<logical id>)."""
+    return local_name.rsplit("/", 1)[-1].removesuffix(".fifo").rsplit("-", 1)[-1]
 
 
 def _render(value: Any, resources: dict[str, Any], variables: dict[str, str]) -> str:
@@ -244,9 +261,19 @@ _TRANSACT_ACTIONS = {
 
 
 def calls_of(service: str, operation: str, params: dict[str, Any]) -> Iterator[Call]:
-    """The IAM actions behind one API call (the stack has one table and one secret, named by logical id)."""
+    """The IAM actions behind one API call (the stack has one table and one secret, named by logical id; queues and
+    buses are named by the logical id in their local name). A batch call is authorised as its single action."""
     if service == "secretsmanager":
         yield Call(f"secretsmanager:{operation}", secret_arn(SECRET))
+        return
+    if service == "sqs":
+        action = {"SendMessageBatch": "SendMessage", "ChangeMessageVisibilityBatch": "ChangeMessageVisibility"}
+        yield Call(f"sqs:{action.get(operation, operation)}", queue_arn(_logical_id(params.get("QueueUrl", ""))))
+        return
+    if service == "events":
+        entries = params.get("Entries") or [{}]
+        for bus in {entry.get("EventBusName", "default") for entry in entries}:
+            yield Call(f"events:{operation}", bus_arn(_logical_id(bus)))
         return
     if service != "dynamodb":
         yield Call(f"{service}:{operation}", "*")

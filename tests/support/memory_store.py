@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from flare.access.models import ApiKey, Organisation
-from flare.alerting.models import AlertContext, Integration
+from flare.alerting.models import AlertContext, Integration, SlackThread
 from flare.catalog.models import Metric, Service
 from flare.catalog.rollup import ServiceImpactChange
 from flare.errors import BadRequest
@@ -17,8 +17,10 @@ from flare.fields import MAX_NAME
 from flare.incidents.dedupe import Claim, claim_change, claim_of, dedupe_key_text
 from flare.incidents.models import Incident, Message
 from flare.maintenances.models import Maintenance, MaintenanceEvent
+from flare.messaging.queue import Outbound
 from flare.status_pages.models import StatusPage
 from flare.status_pages.snapshot import Snapshot
+from flare.store import changes
 from flare.store.errors import (
     ConditionFailed,
     DuplicateIncident,
@@ -32,6 +34,7 @@ from flare.store.errors import (
 from flare.store.queries import Filter, Page
 from flare.store.services import NO_IMPACT
 from flare.store.status_pages import StoredSnapshot
+from flare.webhooks.models import Delivery, DeliveryAttempt, Webhook
 
 _COMPARE = {
     "=": lambda a, b: a == b,
@@ -65,6 +68,11 @@ def _stored(model):
     return type(model).model_validate(model.model_dump(mode="json"))
 
 
+def _named_services(integration: Integration) -> list[str]:
+    """The services an integration names (store.integrations checks each exists when it is written)."""
+    return list(dict.fromkeys([*integration.default_services, *integration.service_channels]))
+
+
 def _stored_claim(claim: Claim) -> Claim:
     return Claim(claim.incident_id, claim.resolved, _ms(claim.lapses_at) if claim.lapses_at else None)
 
@@ -91,7 +99,14 @@ class MemoryStore:
         self.slugs: dict[str, tuple[str, str]] = {}  # slug → (org, page id), across organisations
         self.snapshots: dict[str, tuple[int, Snapshot]] = {}  # slug → (revision, the page's public snapshot)
         self.teams: dict[str, Integration] = {}
+        self.webhooks: dict[tuple[str, str], Webhook] = {}
+        self.bus: list[dict[str, Any]] = []  # events put on the EventBridge bus
+        self.queued: list[Outbound] = []  # deliveries sent to the outbound queue
+        self.held: dict[str, float] = {}  # receipt handle → seconds a delivery was held for its retry
+        self.webhook_deliveries: dict[tuple[str, str, str], Delivery] = {}  # (org, webhook, delivery)
         self.deliveries: dict[tuple[str, str, str], int] = {}
+        # (org, incident, integration, channel) → where the incident was announced in that channel
+        self.slack_threads: dict[tuple[str, str, str, str], SlackThread] = {}
 
     # ---- shared ---------------------------------------------------------------------------------------------
 
@@ -441,10 +456,53 @@ class MemoryStore:
                 raise ConditionFailed("integration")
             if integration.team_id and integration.team_id in self.teams:
                 raise TeamTaken(integration.team_id)
-            self._check_services(integration.org_id, NO_IMPACT, integration.default_services)
+            self._check_services(integration.org_id, NO_IMPACT, _named_services(integration))
             self.integrations[(integration.org_id, integration.id)] = _stored(integration)
             if integration.team_id:
                 self.teams[integration.team_id] = _stored(integration)
+
+    def update_integration(self, before: Integration, after: Integration) -> None:
+        with self._lock:
+            current = self.integrations.get((before.org_id, before.id))
+            if current is None or current.version != before.version:
+                raise Stale()
+            named_before = _named_services(before)
+            newly = [service for service in _named_services(after) if service not in named_before]
+            self._check_services(after.org_id, NO_IMPACT, newly)
+            self.integrations[(after.org_id, after.id)] = _stored(after)
+            if after.team_id:
+                self.teams[after.team_id] = _stored(after)
+
+    def announcing_integrations(self, org_id: str) -> list[Integration]:
+        with self._lock:
+            found = [i for (org, _), i in sorted(self.integrations.items(), reverse=True) if org == org_id]
+            return [_copy(i) for i in found if i.type == "slack" and (i.bot_token or i.incoming_webhook_url)]
+
+    def integration_and_thread(
+        self, org_id: str, integration_id: str, incident_id: str, channel: str
+    ) -> tuple[Integration | None, SlackThread | None]:
+        with self._lock:
+            thread = self.slack_threads.get((org_id, incident_id, integration_id, channel))
+            return _copy(self.integrations.get((org_id, integration_id))), thread
+
+    def record_post(
+        self,
+        org_id: str,
+        incident_id: str,
+        integration_id: str,
+        channel: str,
+        *,
+        delivery_id: str,
+        ts: str | None,
+        channel_id: str | None,
+        expires_at: datetime,
+    ) -> None:
+        with self._lock:
+            key = (org_id, incident_id, integration_id, channel)
+            thread = self.slack_threads.get(key) or SlackThread(None, None, frozenset())
+            self.slack_threads[key] = SlackThread(
+                thread.ts or ts, thread.channel_id or channel_id, thread.posted | {delivery_id}
+            )
 
     def get_integration(self, org_id: str, integration_id: str) -> Integration | None:
         return _copy(self.integrations.get((org_id, integration_id)))
@@ -547,3 +605,112 @@ class MemoryStore:
                 return False
             self.snapshots[slug] = (revision + 1, _copy(snapshot))
             return True
+
+    # ---- webhooks ---------------------------------------------------------------------------------------------
+
+    def save_webhook(self, before: Webhook | None, after: Webhook) -> None:
+        with self._lock:
+            current = self.webhooks.get((after.org_id, after.id))
+            if (before is None and current is not None) or (
+                before is not None and (current is None or current.version != before.version)
+            ):
+                raise Stale()
+            self.webhooks[(after.org_id, after.id)] = _stored(after)
+
+    def get_webhook(self, org_id: str, webhook_id: str) -> Webhook | None:
+        return _copy(self.webhooks.get((org_id, webhook_id)))
+
+    def list_webhooks(self, org_id: str, *, limit: int, start: dict[str, str] | None) -> Page:
+        return self._collection(org_id, "WEBHOOKS", self.webhooks, limit=limit, start=start)
+
+    def webhooks_of(self, org_id: str) -> list[Webhook]:
+        with self._lock:
+            mine = [webhook for (org, _), webhook in self.webhooks.items() if org == org_id]
+        return [_copy(webhook) for webhook in sorted(mine, key=lambda webhook: webhook.id, reverse=True)]
+
+    def delete_webhook(self, webhook: Webhook) -> None:
+        with self._lock:
+            current = self.webhooks.get((webhook.org_id, webhook.id))
+            if current is None or current.version != webhook.version:
+                raise Stale()
+            del self.webhooks[(webhook.org_id, webhook.id)]
+            for key in [key for key in self.webhook_deliveries if key[:2] == (webhook.org_id, webhook.id)]:
+                del self.webhook_deliveries[key]
+
+    def update_health(self, webhook: Webhook, after: Webhook) -> bool:
+        try:
+            self.save_webhook(webhook, after)
+        except Stale:
+            return False
+        return True
+
+    def webhook_and_delivery(
+        self, org_id: str, webhook_id: str, delivery_id: str
+    ) -> tuple[Webhook | None, Delivery | None]:
+        with self._lock:
+            return (
+                _copy(self.webhooks.get((org_id, webhook_id))),
+                _copy(self.webhook_deliveries.get((org_id, webhook_id, delivery_id))),
+            )
+
+    def record_attempt(
+        self,
+        org_id: str,
+        webhook_id: str,
+        delivery_id: str,
+        *,
+        event: dict[str, Any],
+        payload: str,
+        attempt: DeliveryAttempt,
+        status: str,
+        next_attempt_at: datetime | None,
+    ) -> None:
+        with self._lock:
+            key = (org_id, webhook_id, delivery_id)
+            current = self.webhook_deliveries.get(key)
+            self.webhook_deliveries[key] = _stored(
+                Delivery(
+                    id=delivery_id,
+                    org_id=org_id,
+                    webhook_id=webhook_id,
+                    event_id=event["id"],
+                    event_type=event["type"],
+                    status=status,
+                    attempts=[*(current.attempts if current else []), attempt],
+                    next_attempt_at=next_attempt_at,
+                    created_at=current.created_at if current else attempt.at,
+                    updated_at=attempt.at,
+                    payload=current.payload if current and current.payload else payload,
+                )
+            )
+
+    def list_deliveries(self, org_id: str, webhook_id: str, *, limit: int, start: dict[str, str] | None) -> Page:
+        with self._lock:
+            mine = [
+                delivery.model_copy(update={"payload": None})
+                for (org, webhook, _), delivery in self.webhook_deliveries.items()
+                if (org, webhook) == (org_id, webhook_id)
+            ]
+        return self._page(f"{org_id}/{webhook_id}/DELIVERIES", mine, limit=limit, start=start)
+
+    # ---- the bus, the outbound queue, and stream images (events) ------------------------------------------------
+
+    def put_events(self, events: list[dict[str, Any]]) -> None:
+        with self._lock:
+            self.bus.extend(events)
+
+    def send(self, messages: list[Outbound]) -> None:
+        """Queued deliveries, deduplicated by delivery id as the FIFO queue does (within its five minutes)."""
+        with self._lock:
+            seen = {message.delivery_id for message in self.queued}
+            self.queued.extend(message for message in messages if message.delivery_id not in seen)
+
+    def retry_later(self, receipt_handle: str, seconds: float) -> None:
+        with self._lock:
+            self.held[receipt_handle] = seconds
+
+    # A stream image is what the DynamoDB store wrote: read back the way it reads its items.
+    incident_of = staticmethod(changes.incident_of)
+    message_of = staticmethod(changes.message_of)
+    maintenance_of = staticmethod(changes.maintenance_of)
+    service_of = staticmethod(changes.service_of)

@@ -15,7 +15,7 @@ from tests.support.streams import deliver_changes
 _PUMPS: dict[str, QueuePump] = {}
 
 
-class _DelivererContext:
+class DelivererContext:
     """The deliverer's context: its template Timeout (120 s) left, so it starts every delivery."""
 
     function_name = "flare-test-deliverer"
@@ -37,7 +37,7 @@ def _pump(table) -> QueuePump:
 
         def invoke(logical_id: str, event: dict) -> Any:
             folder = template["Resources"][logical_id]["Properties"]["CodeUri"].strip("/").split("/")[-1]
-            return handler_of(folder)(event, _DelivererContext())
+            return handler_of(folder)(event, DelivererContext())
 
         pump = _PUMPS[table.name] = QueuePump(table.server.client("sqs"), table.messaging.queue_urls, template, invoke)
     return pump

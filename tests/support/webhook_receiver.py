@@ -22,6 +22,7 @@ class Answer:
     status: int = 204
     retry_after: str | None = None
     pause: float = 0.0  # seconds before answering
+    location: str | None = None  # a redirect's target
 
 
 @dataclass
@@ -61,6 +62,8 @@ def webhook_receiver(path: str = "/hooks/flare") -> Iterator[Receiver]:
             self.send_response(answer.status)
             if answer.retry_after is not None:
                 self.send_header("Retry-After", answer.retry_after)
+            if answer.location is not None:
+                self.send_header("Location", answer.location)
             self.send_header("Content-Length", "0")
             self.end_headers()
 

@@ -54,10 +54,12 @@ def test_patch_bodies_offer_no_null_but_where_null_means_absent():
     }
     assert patch_schemas == {
         "UpdateIncidentRequest",
+        "UpdateIntegrationRequest",
         "UpdateMaintenanceRequest",
         "UpdateMetricRequest",
         "UpdateServiceRequest",
         "UpdateStatusPageRequest",
+        "UpdateWebhookRequest",
     }
     for name in patch_schemas:
         for field, schema in SPEC["components"]["schemas"][name]["properties"].items():

@@ -19,6 +19,8 @@ STATE = {
     "cursor_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:flare-local-cursor-AbCdEf",
     "api_key": "flare_key_01KAQ5Z3C4B5N6P7Q8R9S0T1V3_" + "ab" * 32,
     "organisation_id": "org_01KAQ5Z3C4B5N6P7Q8R9S0T1V2",
+    "event_bus_name": "flare-local-EventBus",
+    "outbound_queue_url": "http://127.0.0.1:8000/123456789012/flare-local-OutboundQueue.fifo",
 }
 IDS = {
     "service": "svc_01KAQ60000000000000000000S",
@@ -42,6 +44,9 @@ IDS = {
     "status_page_doomed": "spg_01KAQ60000000000000000000T",
     "slug": "sam-local-status-page-1795000000",
     "record": "INC-1",
+    "webhook": "whk_01KAQ60000000000000000000W",
+    "webhook_doomed": "whk_01KAQ60000000000000000000X",
+    "delivery": "dlv_01KAQ60000000000000000000D",
 }
 CONTEXT = {"principalId": "key_x", "org_id": STATE["organisation_id"], "key_id": "key_x", "scopes": "admin"}
 
@@ -78,6 +83,8 @@ def test_the_env_file_points_containers_at_make_devs_moto():
     assert values["LOCAL_AWS_ENDPOINT_URL"] == "http://host.docker.internal:8000"
     assert values["CURSOR_SECRET_ARN"] == STATE["cursor_secret_arn"]
     assert values["TABLE_NAME"] == "flare-local"
+    assert values["EVENT_BUS_NAME"] == STATE["event_bus_name"]
+    assert values["OUTBOUND_QUEUE_URL"] == STATE["outbound_queue_url"]
 
 
 def test_events_carry_the_seeded_key_and_real_ids():

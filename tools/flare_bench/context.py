@@ -16,21 +16,31 @@ import boto3
 
 from flare_local.dynamodb import DUMMY_AWS_ENVIRON, REGION, create_secret, create_table_from_template
 from flare_local.environ import patch_environ
-from flare_local.gateway import local_environment
+from flare_local.gateway import API_URL, local_environment
+from flare_local.messaging import Messaging, create_messaging_from_template
 from flare_local.template import DEFAULT_TEMPLATE, REPO_ROOT, load_template
 
 ROOT = REPO_ROOT
 FUNCTIONS = ROOT / "functions"
 
 
-def lambda_environment(table_name: str, endpoint_url: str, cursor_secret_arn: str) -> dict[str, str | None]:
+def lambda_environment(
+    table_name: str, endpoint_url: str, cursor_secret_arn: str, messaging: Messaging | None = None
+) -> dict[str, str | None]:
     """The variables a deployed function gets: template.yaml's Globals (local values for what it computes),
-    AWS's region and credentials (dummies), and the embedded moto server standing in for DynamoDB and for the
-    Secrets Manager that list functions read their cursor secret from at cold start."""
+    AWS's region and credentials (dummies), and the embedded moto server standing in for DynamoDB, for the
+    Secrets Manager that list functions read their cursor secret from at cold start, and for the bus and the
+    outbound queue (`messaging`; names that lead nowhere when the figure does not use them)."""
     template = load_template(DEFAULT_TEMPLATE)
     local = {"TABLE_NAME": table_name, "LOCAL_AWS_ENDPOINT_URL": endpoint_url, "CURSOR_SECRET_ARN": cursor_secret_arn}
+    local |= {
+        "EVENT_BUS_NAME": messaging.value_of("EventBus") if messaging else f"{table_name}-EventBus",
+        "OUTBOUND_QUEUE_URL": messaging.value_of("OutboundQueue") if messaging else f"{endpoint_url}/none",
+        "OUTBOUND_ALLOW_LOOPBACK": "true",
+    }
     variables: dict[str, str | None] = dict(DUMMY_AWS_ENVIRON) | local_environment(template, local)
-    return variables
+    # The API's URL (links in Slack posts): no gateway listens here, so the local stack's usual address.
+    return {name: "http://127.0.0.1:3000" if value == API_URL else value for name, value in variables.items()}
 
 
 # moto in a process of its own: its work never competes with the measured code for this process's GIL.
@@ -80,6 +90,7 @@ class Context:
     large_incident_count: int = 50_000
     _dynamodb: DynamoDBProcess | None = field(default=None, repr=False)
     _table: str | None = field(default=None, repr=False)
+    messaging: Messaging | None = field(default=None, repr=False)  # the current table's bus and queues
     _restore: list[Any] = field(default_factory=list, repr=False)
 
     # ---- progress (stdout belongs to the functions' logs while figures run: see `quiet`) -------------------
@@ -106,8 +117,13 @@ class Context:
         name = f"flare-bench-{uuid.uuid4().hex[:8]}"
         create_table_from_template(server.client(), name, DEFAULT_TEMPLATE)
         self._table = name
-        self._restore.append(patch_environ(lambda_environment(name, server.endpoint_url, self.cursor_secret_arn())))
+        self.messaging = create_messaging_from_template(server.client("events"), server.client("sqs"), name)
+        environment = lambda_environment(name, server.endpoint_url, self.cursor_secret_arn(), self.messaging)
+        self._restore.append(patch_environ(environment))
         client_store.reset_client()
+        from flare.messaging.clients import reset_clients
+
+        reset_clients()
         return name
 
     def cursor_secret_arn(self) -> str:

@@ -5,6 +5,7 @@ flare org create NAME --table T --region R # against a deployed stack's table (A
 
 flare incident create|get|list|update|publish|resolve …   # through the API: FLARE_API_URL, FLARE_API_KEY
 flare maintenance create|get|list|start|complete|cancel …
+flare webhooks listen                                        # print this organisation's events as they happen
 
 Exit status: 0 done, 1 the API refused (its problem's detail on stderr) or could not be reached, 2 usage or
 configuration error. The API commands need httpx (`pip install 'flare[cli]'`); `flare org create` does not.
@@ -15,7 +16,7 @@ import json
 import os
 import sys
 
-from flare_cli import incidents, maintenances
+from flare_cli import incidents, maintenances, webhooks
 
 # The local stack's embedded DynamoDB (flare_local's defaults; `make dev` moves its port with FLARE_DYNAMODB_PORT).
 LOCAL_DYNAMODB_ENDPOINT = "http://127.0.0.1:8000"
@@ -133,6 +134,7 @@ def parser() -> argparse.ArgumentParser:
     api_options = _api_options()
     incidents.add_commands(commands, api_options)
     maintenances.add_commands(commands, api_options)
+    webhooks.add_commands(commands, api_options)
     return root
 
 

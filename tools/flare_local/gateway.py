@@ -10,6 +10,7 @@ import contextlib
 import importlib.util
 import json
 import logging
+import os
 import re
 import sys
 import threading
@@ -176,6 +177,7 @@ class LocalGateway:
         # One invocation at a time: Powertools' event handler keeps the current event in a class attribute,
         # so two handlers running at once in one process could answer each other's requests.
         self._invocation_lock = threading.Lock()
+        self._import_lock = threading.Lock()
         self._stop_schedules = threading.Event()
         self.base_url: str | None = None
 
@@ -189,6 +191,9 @@ class LocalGateway:
         server.gateway = self  # type: ignore[attr-defined]
         self._serving = BackgroundServer(server, "flare-local-api")
         self.base_url = self._serving.url
+        for name, value in self.environment.items():
+            if value == API_URL:  # the API's URL is this gateway's, known now that it listens
+                os.environ[name] = self.environment[name] = self.base_url
         self._stop_schedules.clear()
         for schedule in self.schedules.values():
             threading.Thread(target=self._keep_schedule, args=(schedule,), name=schedule.name, daemon=True).start()
@@ -383,10 +388,11 @@ class LocalGateway:
         return self._invoke(_function(logical_id, props, self.template_path.parent), event, exclusive=exclusive)
 
     def _handler(self, function: Function) -> Callable[..., Any]:
-        """Imports the function's module on first use (called under the invocation lock)."""
-        if function.logical_id not in self._handlers:
-            self._handlers[function.logical_id] = getattr(_import(function), function.attribute)
-        return self._handlers[function.logical_id]
+        """Imports the function's module on first use, once (functions that run beside the API import here too)."""
+        with self._import_lock:
+            if function.logical_id not in self._handlers:
+                self._handlers[function.logical_id] = getattr(_import(function), function.attribute)
+            return self._handlers[function.logical_id]
 
     # -- EventBridge schedules ----------------------------------------------------------------------------------
 
@@ -535,16 +541,42 @@ class _HttpHandler(BaseHTTPRequestHandler):
 # -- reading the template ------------------------------------------------------------------------------------
 
 
+# A function's own variable whose value is the API's public URL (as the ApiUrl output spells it): locally, the
+# gateway's own URL, which it knows once it listens.
+API_URL_PATTERN = re.compile(r"^https://\$\{(\w+)\}\.execute-api\.\$\{AWS::Region\}\.\$\{AWS::URLSuffix\}/\w+$")
+API_URL = "<the local gateway's URL>"
+
+
+def function_variables(template: dict[str, Any]) -> dict[str, Any]:
+    """The variables functions set for themselves (Properties.Environment). Functions share one process here, so a
+    variable is the same for every function that sets it, and no function changes one of Globals."""
+    global_variables = (((template.get("Globals") or {}).get("Function") or {}).get("Environment") or {}).get(
+        "Variables"
+    ) or {}
+    found: dict[str, Any] = {}
+    for logical_id, resource in resources_of_type(template, "AWS::Serverless::Function").items():
+        own = (((resource.get("Properties") or {}).get("Environment") or {}).get("Variables")) or {}
+        for name, value in own.items():
+            if name in global_variables or (name in found and found[name] != value):
+                raise ValueError(f"{logical_id}: functions share one process here, so {name} must be one value")
+            found[name] = value
+    return found
+
+
 def local_environment(template: dict[str, Any], local_values: Mapping[str, str]) -> dict[str, str]:
-    """Globals.Function.Environment.Variables with local values for the ones the template computes."""
+    """Globals.Function.Environment.Variables and the functions' own, with local values for the ones the template
+    computes (the API's URL: API_URL, which the gateway fills in when it starts)."""
     variables = (((template.get("Globals") or {}).get("Function") or {}).get("Environment") or {}).get(
         "Variables"
     ) or {}
+    variables = dict(variables) | function_variables(template)
     parameters = template.get("Parameters") or {}
     environment = {}
     for name, value in variables.items():
         if name in local_values:
             environment[name] = local_values[name]
+        elif isinstance(value, Intrinsic) and value.name == "Sub" and API_URL_PATTERN.match(str(value.value)):
+            environment[name] = API_URL
         elif isinstance(value, Intrinsic) and value.name == "Ref" and "Default" in parameters.get(value.value, {}):
             environment[name] = str(parameters[value.value]["Default"])  # a stack deployed with the defaults
         elif isinstance(value, str | int | float | bool):
@@ -578,8 +610,6 @@ def _resources(template: dict[str, Any], root: Path, api_id: str | None, api: di
     by_path: dict[str, dict[str, Route]] = {}
     for logical_id, function in functions.items():
         own_props = template["Resources"][logical_id].get("Properties") or {}
-        if "Environment" in own_props:
-            raise ValueError(f"{logical_id}: functions share one process here, so only Globals may set Environment")
         for event in (own_props.get("Events") or {}).values():
             props = event.get("Properties") or {}
             if event.get("Type") != "Api" or referenced_resource(props.get("RestApiId")) != api_id:

@@ -43,7 +43,48 @@ def build() -> dict:
         # Every HTTP function's file assigns its resolver, `app = APIGatewayRestResolver(...)`: discovered.
         merge.discover(ROOT / "functions", pattern="*.py", recursive=True, project_root=ROOT)
         spec = json.loads(merge.get_openapi_json_schema())
-    return _with_public_routes(_with_problem_responses(spec))
+    return _with_webhooks(_with_public_routes(_with_problem_responses(spec)))
+
+
+WEBHOOK_HEADERS = {
+    "webhook-id": "The event's id (evt_…): the same on every attempt, the receiver's idempotency key",
+    "webhook-timestamp": "When this attempt was signed, in seconds since 1970 (refuse old ones: replays)",
+    "webhook-signature": "v1,<base64 HMAC-SHA256>, space-separated, one per live secret (Standard Webhooks)",
+}
+
+
+def _with_webhooks(spec: dict) -> dict:
+    """What Flare sends (OpenAPI 3.1 `webhooks`): one entry per event type of the catalogue, the body a Standard
+    Webhooks payload `{type, timestamp, data}` whose `data` is the type's (flare.events.catalogue)."""
+    from flare.events.catalogue import CATALOGUE, webhook_payload_schema
+
+    schemas = spec["components"]["schemas"]
+    spec["webhooks"] = {}
+    for event_type, (_model, description) in CATALOGUE.items():
+        schema, definitions = webhook_payload_schema(event_type, "#/components/schemas/{model}")
+        for name, definition in definitions.items():
+            # A model the API answers with already has its schema there (the same class: names are unique).
+            schemas.setdefault(name, definition)
+        spec["webhooks"][event_type] = {
+            "post": {
+                "summary": event_type,
+                "description": description,
+                "operationId": "webhook_" + event_type.replace(".", "_"),
+                "tags": ["events"],
+                "parameters": [
+                    {"name": name, "in": "header", "required": True, "description": text, "schema": {"type": "string"}}
+                    for name, text in WEBHOOK_HEADERS.items()
+                ],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}},
+                "responses": {
+                    "2XX": {"description": "Delivered"},
+                    "410": {"description": "Gone: Flare disables the subscription"},
+                    "429": {"description": "Retried later (Retry-After is honoured)"},
+                    "5XX": {"description": "Retried later (the schedule in docs/events.md)"},
+                },
+            }
+        }
+    return spec
 
 
 def _with_public_routes(spec: dict) -> dict:

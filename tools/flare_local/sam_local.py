@@ -65,6 +65,8 @@ def write_state(stack: Any, dynamodb_host: str) -> Path:
                 "dynamodb_host": dynamodb_host,
                 "table_name": stack.table_name,
                 "cursor_secret_arn": stack.cursor_secret_arn,
+                "event_bus_name": stack.messaging.value_of("EventBus") if stack.messaging else None,
+                "outbound_queue_url": stack.messaging.value_of("OutboundQueue") if stack.messaging else None,
                 "api_key": stack.api_key,
                 "organisation_id": stack.organisation.organisation_id if stack.organisation else None,
                 "pid": os.getpid(),
@@ -101,6 +103,16 @@ class Api:
         self._client = httpx.Client(
             base_url=state["api_url"] + "/api/v1", headers={"Authorization": f"Bearer {state['api_key']}"}, timeout=30
         )
+
+    def first_delivery(self, webhook_id: str, timeout: float = 30) -> str:
+        """The id of the webhook's first delivery, once the stack's pipeline has made it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            deliveries = self._client.get(f"/webhooks/{webhook_id}/deliveries").json().get("deliveries") or []
+            if deliveries:
+                return deliveries[0]["id"]
+            time.sleep(0.2)
+        raise SystemExit(f"sam_local: the stack delivered nothing to webhook {webhook_id} within {timeout:g} s")
 
     def post(self, path: str, body: dict[str, Any] | None = None, *, may_exist: bool = False) -> dict[str, Any]:
         reply = self._client.post(path, json=body)
@@ -139,6 +151,12 @@ def _real_ids(api: Api) -> dict[str, str]:
         shows = {"components": [{"service_ids": [service]}]} if name == "status_page" else {}
         ids[name] = api.post("/status-pages", page | shows)["id"]
         ids.setdefault("slug", page["slug"])  # the public routes' page: it shows the incident
+    # A webhook whose endpoint refuses connections (the discard port): make dev's pipeline records its delivery of
+    # the incident above, pending a retry, which the redelivery event names.
+    ids["webhook"] = api.post("/webhooks", {"url": "http://127.0.0.1:9/", "event_types": ["incident.created"]})["id"]
+    ids["webhook_doomed"] = api.post("/webhooks", {"url": "http://127.0.0.1:9/", "enabled": False})["id"]
+    api.post("/incidents", {"title": "For the webhook"})
+    ids["delivery"] = api.first_delivery(ids["webhook"])
     return ids
 
 
@@ -162,6 +180,8 @@ def _path_ids(function: str, ids: dict[str, str]) -> dict[str, str]:
         "status_page_id": ids["status_page_doomed" if doomed else "status_page"],
         "slug": ids["slug"],
         "record": ids["record"],
+        "webhook_id": ids["webhook_doomed" if doomed else "webhook"],
+        "delivery_id": ids["delivery"],
     }
 
 
@@ -278,6 +298,11 @@ def env_file_values(state: dict[str, Any], endpoint: str) -> dict[str, str]:
         "TABLE_NAME": state["table_name"],
         "LOCAL_AWS_ENDPOINT_URL": endpoint,
         "CURSOR_SECRET_ARN": state["cursor_secret_arn"],
+        # The bus and the outbound queue make dev made in its moto (the publisher and the deliverer use them).
+        "EVENT_BUS_NAME": state["event_bus_name"],
+        "OUTBOUND_QUEUE_URL": state["outbound_queue_url"],
+        # Links in Slack announcements lead to make dev's status pages.
+        "PUBLIC_BASE_URL": state["api_url"],
     }
 
 

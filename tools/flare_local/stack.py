@@ -85,14 +85,16 @@ class LocalStack:
             self.base_url = self._gateway.start()
             _forget_cached_dynamodb_client()
             stream_arn = self._dynamodb.client().describe_table(TableName=self.table_name)["Table"]["LatestStreamArn"]
+            gateway = self._gateway
+            # The stream and queue functions serve no route: they run beside the API's invocations, as on AWS (one
+            # at a time is for the HTTP handlers, whose Powertools resolvers keep the current request per class).
             self.streams = StreamPump(
                 self._dynamodb.client("dynamodbstreams"),
                 stream_arn,
                 load_template(self.template),
-                self._gateway.invoke_function,
+                lambda logical_id, event: gateway.invoke_function(logical_id, event, exclusive=False),
             )
             self.streams.start()
-            gateway = self._gateway
             self.queues = QueuePump(
                 self._dynamodb.client("sqs"),
                 self.messaging.queue_urls,

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 _PORTS: list["Port[Any]"] = []
+_ACTIVE: list[Any] = []  # the replacement in force (replaced_by), for ports made while it is
 
 
 class Port[T]:
@@ -16,7 +17,8 @@ class Port[T]:
 
     def __init__(self, implementation: T) -> None:
         self._implementation = implementation
-        self._replacement: T | None = None
+        # A module first imported inside replaced_by (an outbound channel, imported when first used) is replaced too.
+        self._replacement: T | None = _ACTIVE[-1] if _ACTIVE else None
         _PORTS.append(self)
 
     def __call__(self) -> T:
@@ -26,10 +28,12 @@ class Port[T]:
 @contextmanager
 def replaced_by(implementation: Any) -> Iterator[Any]:
     """Inside the block every port answers with `implementation` (tests: the in-memory store)."""
+    _ACTIVE.append(implementation)
     for port in _PORTS:
         port._replacement = implementation
     try:
         yield implementation
     finally:
+        _ACTIVE.pop()
         for port in _PORTS:
             port._replacement = None

@@ -1,14 +1,16 @@
-"""What alerting's use cases need from storage: integrations (flare.store.integrations) and the deliveries
-seen before (flare.store.deliveries) in a function."""
+"""What alerting's use cases need from storage: integrations (flare.store.integrations), the deliveries seen
+before (flare.store.deliveries) and where incidents were announced in Slack (flare.store.slack_threads), in a
+function each."""
 
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
 
-from flare.alerting.models import AlertContext, Integration
+from flare.alerting.models import AlertContext, Integration, SlackThread
 from flare.ports import Port
 from flare.store import deliveries as dynamodb_deliveries
 from flare.store import integrations as dynamodb_integrations
+from flare.store import slack_threads as dynamodb_slack_threads
 from flare.store.queries import Page
 
 
@@ -20,6 +22,13 @@ class IntegrationStorage(Protocol):
 
     def list_integrations(self, org_id: str, *, limit: int, start: dict[str, str] | None) -> Page:
         """A newest-first page of Integrations."""
+
+    def update_integration(self, before: Integration, after: Integration) -> None:
+        """Replace it (and its workspace's copy) if still at `before.version` (else Stale); ServiceMissing for a
+        service it names."""
+
+    def announcing_integrations(self, org_id: str) -> list[Integration]:
+        """The organisation's Slack integrations with a bot token or an incoming webhook URL (one Query)."""
 
     def delete_integration(self, integration: Integration) -> bool:
         """False when it is already gone."""
@@ -50,5 +59,28 @@ class DeliveryStorage(Protocol):
         """Take a delivery before acting on it: False when it was taken before and has not expired."""
 
 
+class SlackThreadStorage(Protocol):
+    def integration_and_thread(
+        self, org_id: str, integration_id: str, incident_id: str, channel: str
+    ) -> tuple[Integration | None, SlackThread | None]:
+        """The integration and where the incident was announced in the channel, read together."""
+
+    def record_post(
+        self,
+        org_id: str,
+        incident_id: str,
+        integration_id: str,
+        channel: str,
+        *,
+        delivery_id: str,
+        ts: str | None,
+        channel_id: str | None,
+        expires_at: datetime,
+    ) -> None:
+        """Note a post in the channel: the first one's ts and channel id become the thread; each adds its
+        delivery to those posted, and keeps the item until `expires_at`."""
+
+
 integrations: Port[IntegrationStorage] = Port(dynamodb_integrations)
 deliveries: Port[DeliveryStorage] = Port(dynamodb_deliveries)
+threads: Port[SlackThreadStorage] = Port(dynamodb_slack_threads)

@@ -120,21 +120,20 @@ def event_id(occurred_at: datetime, key: str) -> str:
     return "evt_" + str(ULID.from_bytes(millis.to_bytes(6, "big") + hashlib.sha256(key.encode()).digest()[:10]))
 
 
-def schema_of(event_type: str) -> dict[str, Any]:
-    """The JSON Schema of one event type: the envelope with its `type` fixed and its `data` model."""
+def webhook_payload_schema(event_type: str, ref_template: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The JSON Schema of a webhook delivery's body for one type (`{type, timestamp, data}`, Standard Webhooks'
+    payload) and the schemas it refers to (by `ref_template`)."""
     data_model, description = CATALOGUE[event_type]
     model = create_model(
-        event_type.replace(".", "_") + "_event",
-        __base__=Event,
+        event_type.replace(".", "_") + "_webhook",
         type=(Literal[event_type], ...),
+        timestamp=(Timestamp, Field(description="When the change was committed (the event's occurred_at)")),
         data=(data_model, ...),
     )
-    schema = model.model_json_schema(by_alias=True, mode="serialization")
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": event_type,
-        "description": description,
-    } | {key: value for key, value in schema.items() if key != "title"}
+    schema = model.model_json_schema(by_alias=True, mode="serialization", ref_template=ref_template)
+    definitions = schema.pop("$defs", {})
+    schema.pop("title", None)
+    return schema | {"description": description}, definitions
 
 
 def resource_of(event: Event) -> str:

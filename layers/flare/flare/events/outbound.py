@@ -21,7 +21,7 @@ from flare.messaging.queue import Outbound
 from flare.observability import logger
 
 # kind → the module that is its channel (imported when first used: each pulls in its own client library).
-CHANNELS = {"webhook": "flare.webhooks.delivery"}
+CHANNELS = {"webhook": "flare.webhooks.delivery", "slack": "flare.alerting.announcements"}
 # A delivery is not started with less time than this left in the invocation: it would be cut off mid-send.
 MIN_SECONDS_TO_START = 20
 # A delivery that raised (its channel could not read or record it) is handed out again this much later; the queue's
@@ -87,19 +87,34 @@ def deliver_batch(messages: list[Queued], seconds_left: Callable[[], float]) -> 
 
 
 def _deliver_group(messages: list[Queued], seconds_left: Callable[[], float]) -> list[str]:
+    """A group's deliveries in order, until one must wait: that one is held for its wait, and the ones after it
+    are released at once (visible again, SQS hands them out only once the held one is done with: the order
+    holds, and they wait no longer than it does). What is returned is kept by the queue."""
     for position, message in enumerate(messages):
         if seconds_left() < MIN_SECONDS_TO_START:
-            queue().retry_later(message.receipt_handle, 0)  # handed out again at once, to another invocation
-            return [m.message_id for m in messages[position:]]
-        try:
-            outcome = _deliver(message)
-        except Exception:  # a fault of ours or of AWS (the table, say): this group waits, the others go on
-            logger.exception("outbound delivery failed", extra={"message_id": message.message_id})
-            outcome = Outcome(retry_in=FAULT_RETRY_SECONDS)
-        if outcome.retry_in is not None:
-            queue().retry_later(message.receipt_handle, outcome.retry_in)
-            return [m.message_id for m in messages[position:]]
+            wait = 0.0  # handed out again at once, to another invocation
+        else:
+            try:
+                wait = _deliver(message).retry_in
+            except Exception:  # a fault of ours or of AWS (the table, say): this group waits, the others go on
+                logger.exception("outbound delivery failed", extra={"message_id": message.message_id})
+                wait = FAULT_RETRY_SECONDS
+            if wait is None:
+                continue
+        _hold(message, wait)
+        for later in messages[position + 1 :]:
+            _hold(later, 0)
+        return [m.message_id for m in messages[position:]]
     return []
+
+
+def _hold(message: Queued, seconds: float) -> None:
+    """Keep the message in flight `seconds`; if SQS will not (its receipt expired), it comes back after the queue's
+    visibility timeout instead, and is judged again then."""
+    try:
+        queue().retry_later(message.receipt_handle, seconds)
+    except Exception:
+        logger.exception("could not hold an outbound message", extra={"message_id": message.message_id})
 
 
 def _deliver(message: Queued) -> Outcome:

@@ -32,13 +32,15 @@ def put_events(events: list[dict[str, Any]]) -> None:
         {
             "Source": SOURCE,
             "DetailType": event["type"],
-            "Detail": json.dumps(event, separators=(",", ":")),
+            "Detail": json.dumps(event, separators=(",", ":"), ensure_ascii=False),
             "EventBusName": bus,
         }
         for event in events
     ]
     batch: list[dict[str, Any]] = []
     for entry in entries:
+        if _size(entry) > MAX_REQUEST_BYTES:  # EventBridge refuses it; moto (the local stack) does not
+            raise NotPublished(f"an event of {_size(entry):,} bytes is over EventBridge's {MAX_REQUEST_BYTES:,}")
         if batch and (len(batch) == MAX_ENTRIES or sum(map(_size, batch)) + _size(entry) > MAX_REQUEST_BYTES):
             _put(batch)
             batch = []

@@ -16,9 +16,11 @@ from flare.messaging.clients import sqs_client
 from flare.retry import back_off
 
 MAX_ENTRIES = 10  # SendMessageBatch's limit per call
-MAX_REQUEST_BYTES = 256 * 1024  # SQS's limit on one call's messages together
+MAX_REQUEST_BYTES = 256 * 1024  # SQS's limit on one message, and on one call's messages together
 MAX_ATTEMPTS = 5
-MAX_DELAY_SECONDS = 12 * 60 * 60  # SQS's longest visibility timeout: the longest one wait can be
+# SQS keeps a received message in flight at most 12 hours, counted from when it was received: the wait is set
+# during the delivery that came before it (up to the deliverer's 120 s), so it may be 5 minutes less.
+MAX_DELAY_SECONDS = 12 * 60 * 60 - 5 * 60
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,8 @@ class Outbound:
     body: dict[str, Any]
 
     def message(self) -> str:
-        return json.dumps({"kind": self.kind, **self.body}, separators=(",", ":"))
+        # UTF-8 as it is: escaped, a character outside ASCII takes up to 12 bytes of the 256 KB a message may hold.
+        return json.dumps({"kind": self.kind, **self.body}, separators=(",", ":"), ensure_ascii=False)
 
 
 class NotQueued(Exception):
@@ -49,6 +52,8 @@ def send(messages: list[Outbound]) -> None:
             "MessageDeduplicationId": outbound.delivery_id,
         }
         size = len(entry["MessageBody"].encode())
+        if size > MAX_REQUEST_BYTES:  # SQS refuses it; moto (the local stack) does not: refuse it here as AWS would
+            raise NotQueued(f"delivery {outbound.delivery_id} is {size:,} bytes, over SQS's {MAX_REQUEST_BYTES:,}")
         if batch and (
             len(batch) == MAX_ENTRIES or sum(len(e["MessageBody"].encode()) for e in batch) + size > MAX_REQUEST_BYTES
         ):

@@ -1,6 +1,8 @@
 """Status pages as the admin API manages them: the slug (a public URL, unique across Flare), the services shown
 and how. What the public sees of a page is not built yet (README, "Not built yet")."""
 
+from dataclasses import dataclass
+
 from flare import clock, cursor
 from flare.access.auth import Caller
 from flare.catalog import services
@@ -15,6 +17,7 @@ from flare.status_pages.models import (
     UpdateStatusPageRequest,
 )
 from flare.status_pages.port import status_pages as storage
+from flare.status_pages.snapshot import shows_incident
 from flare.store.errors import ServiceMissing, SlugTaken, Stale
 
 
@@ -79,3 +82,32 @@ def delete_status_page(caller: Caller, page_id: str) -> None:
         storage().delete_status_page(page)
     except Stale:
         raise PreconditionFailed("the status page changed since it was read; fetch it and try again") from None
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """What shows_incident reads of an incident."""
+
+    id: str
+    affected_services: list[str]
+    published: bool
+    published_at: object
+
+
+def slugs_showing(org_id: str, incidents: list[dict]) -> dict[str, str]:
+    """Incident id → the slug of the organisation's oldest status page that shows it (for links to its public
+    page), for incidents as the API lists them (JSON). One read of the organisation's pages."""
+    pages = sorted(storage().pages_of(org_id), key=lambda page: page.id)
+    found = {}
+    for incident in incidents:
+        shown = _Shown(
+            incident["id"],
+            [service["id"] for service in incident.get("affected_services") or []],
+            incident.get("published_at") is not None,
+            incident.get("published_at"),
+        )
+        for page in pages:
+            if shows_incident(shown, set(page.service_ids), frozenset(page.attached_incidents)):
+                found[incident["id"]] = page.slug
+                break
+    return found

@@ -8,7 +8,7 @@ from flare.store.claims import claim_from, claim_key
 from flare.store.client import client, table_name
 from flare.store.codec import from_item, key, record
 from flare.store.deliveries import delivery_key, taken_before
-from flare.store.errors import ConditionFailed, TeamTaken
+from flare.store.errors import ConditionFailed, Stale, TeamTaken
 from flare.store.keys import (
     DEDUPE_SK,
     DELIVERY_SK,
@@ -20,28 +20,45 @@ from flare.store.keys import (
     service_name_pk,
     slack_team_pk,
 )
-from flare.store.queries import Page, batch_get, query_collection
+from flare.store.queries import Filter, Page, batch_get, query_collection
 from flare.store.services import NO_IMPACT, names_to_ids, raise_if_service_missing, record_impact
 from flare.store.transactions import Transaction
 
 
-def create_integration(integration: Integration) -> None:
-    """Write the integration, checking that its default services exist, all at once. A Slack integration
-    also claims its workspace: a workspace's slash commands reach one organisation (TeamTaken)."""
+def _item(integration: Integration) -> dict:
     org = integration.org_id
-    item = record(integration) | {
+    return record(integration) | {
         "PK": integration_pk(org, integration.id),
         "SK": INTEGRATION_SK,
         "GSI1PK": list_pk(org, "INTEGRATIONS"),
         "GSI1SK": integration.id,
         "kind": "integration",
     }
-    transaction = Transaction().put("integration", item, "attribute_not_exists(PK)")
+
+
+def _team(integration: Integration) -> dict:
+    """What the slash-command receiver needs, found by the workspace alone (Slack sends no API key)."""
+    team = {"PK": slack_team_pk(integration.team_id), "SK": SLACK_TEAM_SK, "org_id": integration.org_id}
+    return team | {"integration": record(integration)}
+
+
+def _named_services(integration: Integration) -> list[str]:
+    """The services the integration names, each checked to exist when it is written."""
+    return list(dict.fromkeys([*integration.default_services, *integration.service_channels]))
+
+
+def newly_named_services(before: Integration, after: Integration) -> list[str]:
+    return [service for service in _named_services(after) if service not in _named_services(before)]
+
+
+def create_integration(integration: Integration) -> None:
+    """Write the integration, checking that the services it names exist, all at once. A Slack integration
+    also claims its workspace: a workspace's slash commands reach one organisation (TeamTaken)."""
+    org = integration.org_id
+    transaction = Transaction().put("integration", _item(integration), "attribute_not_exists(PK)")
     if integration.team_id:
-        # What the slash-command receiver needs, found by the workspace alone (Slack sends no API key).
-        team = {"PK": slack_team_pk(integration.team_id), "SK": SLACK_TEAM_SK, "org_id": org}
-        transaction.put("team", team | {"integration": record(integration)}, "attribute_not_exists(PK)")
-    record_impact(transaction, org, integration.id, NO_IMPACT, integration.default_services)
+        transaction.put("team", _team(integration), "attribute_not_exists(PK)")
+    record_impact(transaction, org, integration.id, NO_IMPACT, _named_services(integration))
     try:
         transaction.commit()
     except ConditionFailed as failure:
@@ -49,6 +66,36 @@ def create_integration(integration: Integration) -> None:
             raise TeamTaken(integration.team_id) from None
         raise_if_service_missing(failure)
         raise
+
+
+def update_integration(before: Integration, after: Integration) -> None:
+    """Replace the integration (and its workspace's copy) if it is still at `before.version` (else Stale),
+    checking that the services it newly names exist (ServiceMissing; one deleted since it was named does not stop
+    a change). Integrations made before versions have none stored: version 1."""
+    condition = "version = :v"
+    if before.version == 1:
+        condition = "attribute_exists(PK) AND (version = :v OR attribute_not_exists(version))"
+    transaction = Transaction().put("integration", _item(after), condition, values={":v": before.version})
+    if after.team_id:
+        transaction.put("team", _team(after), "org_id = :org", values={":org": after.org_id})
+    record_impact(transaction, after.org_id, after.id, NO_IMPACT, newly_named_services(before, after))
+    try:
+        transaction.commit()
+    except ConditionFailed as failure:
+        raise_if_service_missing(failure)
+        raise Stale() from None
+
+
+def announcing_integrations(org_id: str) -> list[Integration]:
+    """The organisation's Slack integrations that announce incidents (a bot token or an incoming webhook URL):
+    one Query of its integrations, filtered to Slack's (an organisation has a handful)."""
+    found, start = [], None
+    where = Filter().compare("type", "=", "slack")
+    while True:
+        page = query_collection(org_id, "INTEGRATIONS", limit=100, start=start, where=where)
+        found += [Integration.model_validate(item) for item in page.items]
+        if (start := page.next_position) is None:
+            return [i for i in found if i.bot_token or i.incoming_webhook_url]
 
 
 def get_integration(org_id: str, integration_id: str) -> Integration | None:

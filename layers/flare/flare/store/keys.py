@@ -204,7 +204,8 @@ DATA_MODEL = (
     Item(
         slack_thread_pk(_ORG, "<inc>"),
         f"{SLACK_THREAD_SK}#<int>#<channel>",
-        "the Slack message that announced the incident in a channel (its thread), until `expires_at` (TTL)",
+        "the Slack message that announced the incident in a channel (its thread: `ts`, `channel_id`) and the "
+        "deliveries posted there (`posted`), until `expires_at` (TTL)",
     ),
     Item(IDEMPOTENCY_PK, "<route>#<digest>", "Powertools idempotency record (TTL `expires_at`)"),
 )

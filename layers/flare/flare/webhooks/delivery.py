@@ -9,6 +9,7 @@ made with the standardwebhooks library). Each attempt is recorded on the deliver
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flare import clock
@@ -18,7 +19,7 @@ from flare.events.outbound import DONE, Attempt, Outcome
 from flare.messaging.queue import Outbound
 from flare.observability import logger
 from flare.webhooks import rules, sending
-from flare.webhooks.models import Delivery, DeliveryAttempt, Webhook
+from flare.webhooks.models import DeliveryAttempt, Webhook
 from flare.webhooks.port import webhooks
 from flare.webhooks.rules import Answer
 
@@ -34,9 +35,8 @@ def delivery_id(event_id: str, webhook_id: str) -> str:
 
 
 def payload_of(event: Event) -> str:
-    return json.dumps(
-        {"type": event.type, "timestamp": iso(event.occurred_at), "data": event.data}, separators=(",", ":")
-    )
+    body = {"type": event.type, "timestamp": iso(event.occurred_at), "data": event.data}
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
 def deliveries_for(org_id: str, events: list[Event]) -> list[Outbound]:
@@ -73,55 +73,38 @@ def signed_headers(webhook: Webhook, message_id: str, payload: str, at: datetime
 
 def deliver(attempt: Attempt) -> Outcome:
     body = attempt.body
-    org_id, webhook_id, made = body["org_id"], body["webhook_id"], body["delivery_id"]
-    manual = bool(body.get("manual"))
-    webhook, delivery = webhooks().webhook_and_delivery(org_id, webhook_id, made)
+    org_id, made, manual = body["org_id"], body["delivery_id"], bool(body.get("manual"))
+    webhook, delivery = webhooks().webhook_and_delivery(org_id, body["webhook_id"], made)
     if webhook is None:
         return DONE  # deleted, and its deliveries with it
-    if delivery is not None and delivery.status != "pending" and not manual:
-        return DONE  # handed out again after it was done with: at most once more than needed, never twice sent
     if manual and delivery is None:
-        return DONE
+        return DONE  # a redelivery of a delivery that has gone since (its subscription was deleted and made again)
+    if delivery is not None and delivery.status != "pending" and not manual:
+        return DONE  # handed out again after it was done with: never sent twice
     event = body.get("event") or {"id": delivery.event_id, "type": delivery.event_type}
     payload = delivery.payload if delivery is not None and delivery.payload else payload_of(Event.model_validate(event))
-    now = clock.now()
+    record = _Recorder(webhook, made, event, payload, manual, clock.now())
     if not webhook.enabled:
-        _record(
-            webhook,
-            made,
-            event,
-            payload,
-            delivery,
-            now,
-            Answer(None, f"not sent: {_disabled(webhook)}"),
-            0,
-            "cancelled",
-            None,
-            manual,
-        )
+        record(Answer(None, f"not sent: {_disabled(webhook)}"), 0, delivery.status if manual else "cancelled", None)
         return DONE
     try:
-        sent = sending.post(webhook.url, payload.encode(), signed_headers(webhook, event["id"], payload, now))
+        sent = sending.post(webhook.url, payload.encode(), signed_headers(webhook, event["id"], payload, record.at))
         answer, latency = sent.answer, sent.latency_ms
     except sending.Refused as refused:
         # Not sent: a name that no longer resolves may again (retried); an address webhooks may not reach is failed.
         answer, latency = Answer(None, f"not sent: {refused}", refused=not refused.transient), 0
-    automatic = [a for a in (delivery.attempts if delivery else []) if a.trigger == "automatic"]
-    retry_in = None if manual else rules.next_retry_in(len(automatic) + 1, answer)
     verdict = rules.verdict(answer)
-    if verdict == "delivered":
-        status = "delivered"
-    elif retry_in is not None or (manual and delivery is not None and delivery.status == "pending"):
-        status = "pending"
+    if manual:  # one more try by hand, never retried: a failure leaves the delivery as it was (its schedule goes on)
+        retry_in = None
+        status = "delivered" if verdict == "delivered" else delivery.status
+        next_at = delivery.next_attempt_at if status == "pending" else None
     else:
-        status = "failed"
-    next_at = (
-        now + timedelta(seconds=retry_in)
-        if retry_in is not None
-        else (delivery.next_attempt_at if delivery and status == "pending" else None)
-    )
-    _record(webhook, made, event, payload, delivery, now, answer, latency, status, next_at, manual)
-    _learn(webhook, verdict, answer, now)
+        automatic = sum(1 for a in (delivery.attempts if delivery else []) if a.trigger == "automatic")
+        retry_in = rules.next_retry_in(automatic + 1, answer)
+        status = "delivered" if verdict == "delivered" else "pending" if retry_in is not None else "failed"
+        next_at = record.at + timedelta(seconds=retry_in) if retry_in is not None else None
+    record(answer, latency, status, next_at)
+    _learn(webhook, verdict, answer, record.at)
     logger.info(
         "webhook delivery attempt",
         extra={
@@ -139,25 +122,34 @@ def _disabled(webhook: Webhook) -> str:
     return "the webhook is disabled" + (f" ({webhook.disabled_reason})" if webhook.disabled_reason else "")
 
 
-def _record(
-    webhook, made, event, payload, delivery: Delivery | None, now, answer: Answer, latency, status, next_at, manual
-):
-    webhooks().record_attempt(
-        webhook.org_id,
-        webhook.id,
-        made,
-        event=event,
-        payload=payload,
-        attempt=DeliveryAttempt(
-            at=now,
-            trigger="manual" if manual else "automatic",
-            response_status=answer.status,
-            latency_ms=latency,
-            error=answer.error,
-        ),
-        status=status,
-        next_attempt_at=next_at,
-    )
+@dataclass(frozen=True)
+class _Recorder:
+    """Records one attempt of a delivery: what was sent, by whom (the schedule or a person), and when."""
+
+    webhook: Webhook
+    delivery_id: str
+    event: dict
+    payload: str
+    manual: bool
+    at: datetime
+
+    def __call__(self, answer: Answer, latency_ms: int, status: str, next_attempt_at: datetime | None) -> None:
+        webhooks().record_attempt(
+            self.webhook.org_id,
+            self.webhook.id,
+            self.delivery_id,
+            event=self.event,
+            payload=self.payload,
+            attempt=DeliveryAttempt(
+                at=self.at,
+                trigger="manual" if self.manual else "automatic",
+                response_status=answer.status,
+                latency_ms=latency_ms,
+                error=answer.error,
+            ),
+            status=status,
+            next_attempt_at=next_attempt_at,
+        )
 
 
 def _learn(webhook: Webhook, verdict: str, answer: Answer, now: datetime) -> None:

@@ -43,7 +43,9 @@ def _webhook_url(url: str) -> str:
     return url
 
 
-WebhookUrl = Annotated[str, StringConstraints(max_length=MAX_URL), AfterValidator(_webhook_url)]
+WebhookUrl = Annotated[
+    str, StringConstraints(max_length=MAX_URL), AfterValidator(_webhook_url), Field(json_schema_extra={"format": "uri"})
+]
 WebhookDescription = Annotated[str, StringConstraints(max_length=MAX_WEBHOOK_DESCRIPTION)]
 
 

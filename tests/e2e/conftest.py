@@ -32,6 +32,18 @@ class RunningStack:
         self.dynamodb_endpoint = f"http://127.0.0.1:{dynamodb_port}"
         self.api_key = api_key
 
+    def aws(self, service: str = "dynamodb") -> Any:
+        """A boto3 client of the stack's embedded AWS (moto: DynamoDB, its stream, SQS…), dummy credentials."""
+        import boto3
+
+        return boto3.client(
+            service,
+            endpoint_url=self.dynamodb_endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+
     def client(self, api_key: str | None = None) -> httpx.Client:
         key = self.api_key if api_key is None else api_key
         headers = {"Authorization": f"Bearer {key}"} if key else {}
@@ -157,16 +169,7 @@ def other_organisation(fuzz_stack) -> OtherOrganisation:
 @pytest.fixture(scope="session")
 def fuzz_table(fuzz_stack):
     """The fuzz stack's table, read directly (boto3 on its embedded DynamoDB, dummy credentials)."""
-    import boto3
-
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=fuzz_stack.dynamodb_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
-    return StackTable(client, TABLE_NAME)
+    return StackTable(fuzz_stack.aws(), TABLE_NAME)
 
 
 @dataclass

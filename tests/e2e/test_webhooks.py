@@ -10,7 +10,6 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import boto3
 import httpx
 from standardwebhooks.webhooks import Webhook as Verifier
 
@@ -81,20 +80,7 @@ def test_a_burst_of_changes_to_one_incident_arrives_signed_and_in_commit_order(s
 
 def committed_messages(stack, incident_id: str) -> list[str]:
     """The incident's message ids in the order the stack's table stream recorded their writes."""
-    streams = boto3.client(
-        "dynamodbstreams",
-        endpoint_url=stack.dynamodb_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
-    dynamodb = boto3.client(
-        "dynamodb",
-        endpoint_url=stack.dynamodb_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    streams, dynamodb = stack.aws("dynamodbstreams"), stack.aws()
     arn = dynamodb.describe_table(TableName="flare-local")["Table"]["LatestStreamArn"]
     ids = []
     for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:

@@ -66,6 +66,7 @@ class QueuePump:
         self._threads: list[threading.Thread] = []
         # Messages a function kept (a retry, a rate limit), by queue URL: receipt handle of their last hand-out.
         self._waiting: dict[str, dict[str, str]] = {}
+        self._arns: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -104,8 +105,7 @@ class QueuePump:
         ).get("Messages", [])
         if not received:
             return 0
-        arn = self._client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        event = {"Records": [_lambda_record(message, arn) for message in received]}
+        event = {"Records": [_lambda_record(message, self._arn(url)) for message in received]}
         try:
             result = self._invoke(subscription.logical_id, event)
         except Exception:
@@ -128,6 +128,13 @@ class QueuePump:
             ]
             self._client.delete_message_batch(QueueUrl=url, Entries=entries)
         return len(received)
+
+    def _arn(self, url: str) -> str:
+        with self._lock:
+            if url not in self._arns:
+                attributes = self._client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+                self._arns[url] = attributes["Attributes"]["QueueArn"]
+            return self._arns[url]
 
     def drain(self) -> int:
         """Deliver every visible message now (until the queues show none); how many were handed out."""

@@ -8,9 +8,7 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 from flare_bench.context import ROOT, Context, quiet
@@ -43,35 +41,6 @@ class _OutboundCalls:
     def __exit__(self, *exc_info: object) -> None:
         for client in self._clients:
             client.meta.events.unregister("provide-client-params", unique_id="flare-bench-outbound")
-
-
-def _receiver() -> tuple[str, list[float], Callable[[], None]]:
-    """A webhook receiver on 127.0.0.1 answering 204 at once: its URL, the times (perf_counter) it received
-    deliveries, and how to stop it."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    received: list[float] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the standard library's name
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            received.append(time.perf_counter())
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        server.shutdown()
-        server.server_close()
-
-    return f"http://127.0.0.1:{server.server_address[1]}/hook", received, stop
 
 
 def _measure_requests(org: Any, service: str) -> dict[str, tuple[int, int]]:
@@ -159,24 +128,24 @@ def _latency(context: Context) -> list[float]:
     LATENCY_CHANGES changes made one after another on the local stack."""
     import httpx
 
+    from tests.support.webhook_receiver import webhook_receiver
+
     process, api, key = _local_stack(context)
-    url, received, stop = _receiver()
     latencies = []
     try:
-        with httpx.Client(base_url=api, headers={"Authorization": f"Bearer {key}"}, timeout=30) as client:
-            body = {"url": url, "event_types": ["incident.created"]}
-            client.post("/webhooks", json=body).raise_for_status()
+        with (
+            webhook_receiver() as receiver,
+            httpx.Client(base_url=api, headers={"Authorization": f"Bearer {key}"}, timeout=30) as client,
+        ):
+            client.post("/webhooks", json={"url": receiver.url, "event_types": ["incident.created"]}).raise_for_status()
             for n in range(LATENCY_CHANGES):
                 client.post("/incidents", json={"title": f"Latency {n}"}).raise_for_status()
-                committed = time.perf_counter()
-                deadline = committed + 30
-                while len(received) <= n and time.perf_counter() < deadline:
-                    time.sleep(0.001)
+                committed = time.monotonic()
+                received = receiver.wait_for(n + 1, timeout=30)
                 if len(received) <= n:
                     raise RuntimeError(f"change {n} was not delivered within 30 s")
-                latencies.append((received[n] - committed) * 1000)
+                latencies.append((received[n].at - committed) * 1000)
     finally:
-        stop()
         process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=15)
@@ -186,12 +155,14 @@ def _latency(context: Context) -> list[float]:
 
 
 def _throughput(context: Context) -> tuple[int, float]:
-    """(deliveries, seconds) for one deliverer, invoked batch after batch on a full queue, all to a fast receiver."""
+    """(deliveries, seconds) for one deliverer, invoked batch after batch on a full queue, all to a receiver that
+    answers 204 at once."""
     from flare_local.queues import QueuePump, queue_subscriptions
     from flare_local.template import DEFAULT_TEMPLATE, load_template
     from tests.support.invoking import handler_of, invoke
     from tests.support.outbound import DelivererContext
     from tests.support.streams import deliver_changes
+    from tests.support.webhook_receiver import webhook_receiver
 
     class _Table:  # what tests.support.streams needs of a table
         def __init__(self, name: str, server: Any) -> None:
@@ -201,11 +172,11 @@ def _throughput(context: Context) -> tuple[int, float]:
     name = context.new_table()
     server = context.dynamodb()
     org = context.new_org("throughput")
-    url, received, stop = _receiver()
-    try:
+    with webhook_receiver() as receiver:
         for n in range(THROUGHPUT_WEBHOOKS):
-            invoke("create_webhook", org.api_key, body={"url": f"{url}/{n}", "event_types": ["incident.created"]})
-            invoke("create_webhook", org.api_key, body={"url": f"{url}/{n}p", "event_types": ["incident.published"]})
+            for kind in ("created", "published"):
+                body = {"url": f"{receiver.url}/{n}/{kind}", "event_types": [f"incident.{kind}"]}
+                invoke("create_webhook", org.api_key, body=body)
         for n in range(THROUGHPUT_INCIDENTS):
             invoke("create_incident", org.api_key, body={"title": f"Throughput {n}", "publish": True})
         deliver_changes(_Table(name, server))  # the publisher queues them all
@@ -222,9 +193,7 @@ def _throughput(context: Context) -> tuple[int, float]:
         while pump.poll(subscription):  # one invocation at a time: one consumer
             pass
         seconds = time.perf_counter() - started
-    finally:
-        stop()
-    return len(received), seconds
+        return len(receiver.received), seconds
 
 
 def _percentile(values: list[float], share: float) -> float:

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from flare.catalog.rollup import service_status
+from flare.maintenances.rules import EDITABLE_WHILE
 
 ChangeKind = Literal["INSERT", "MODIFY", "REMOVE"]
 
@@ -29,15 +30,8 @@ INCIDENT_FIELDS = (
     "occurrences",
     "last_seen_at",
 )
-MAINTENANCE_FIELDS = (
-    "title",
-    "description",
-    "affected_services",
-    "scheduled_start_at",
-    "scheduled_end_at",
-    "auto_start",
-    "auto_complete",
-)
+# A maintenance's fields a `maintenance.updated` reports: those a PATCH may change (maintenances.rules).
+MAINTENANCE_FIELDS = tuple(sorted(EDITABLE_WHILE["scheduled"]))
 MAINTENANCE_TRANSITIONS = {"in_progress": "maintenance.started", "completed": "maintenance.completed"}
 MAINTENANCE_TRANSITIONS["cancelled"] = "maintenance.cancelled"
 

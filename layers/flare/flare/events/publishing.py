@@ -46,7 +46,8 @@ def publish(changes: list[StreamChange]) -> Published:
 
 
 def _dressed(derived: list[Derived]) -> list[Event]:
-    """Each derived event with its resource as the API answers it (one read of the services per organisation)."""
+    """Each derived event with its resource as the API answers it (per organisation, one read of the services its
+    incidents affect and one of those its maintenances do)."""
     by_org: dict[str, list[Derived]] = defaultdict(list)
     for event in derived:
         by_org[event.org_id].append(event)

@@ -7,7 +7,8 @@ import json
 import jsonschema
 import pytest
 
-from flare.events.catalogue import CATALOGUE, EVENT_TYPES
+from flare.events.catalogue import CATALOGUE
+from flare.events.types import EVENT_TYPES
 from flare.incidents import use_cases as incidents
 from flare.incidents.models import CreateMessageRequest
 from flare_local import openapi_spec

@@ -175,3 +175,10 @@ def test_the_same_record_keys_its_events_the_same_and_another_record_differently
     other = derive(change("INSERT", None, incident(published=True), record="r2"))
     assert [e.key for e in first] == [e.key for e in again]
     assert len({e.key for e in first + other}) == 4
+
+
+def test_the_catalogue_describes_every_type_a_subscription_may_name():
+    from flare.events.catalogue import CATALOGUE
+    from flare.events.types import EVENT_TYPES
+
+    assert tuple(CATALOGUE) == EVENT_TYPES

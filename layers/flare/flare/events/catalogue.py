@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from ulid import ULID
 
 from flare.catalog.models import ServiceOut
+from flare.events.types import EventType
 from flare.fields import ServiceStatus, Status, Timestamp
 from flare.incidents.models import IncidentSummary, Message
 from flare.maintenances.models import MaintenanceSummary
@@ -97,10 +98,6 @@ CATALOGUE: dict[str, tuple[type[BaseModel], str]] = {
         "A service's computed status moved, because an incident or maintenance began, ended or changed.",
     ),
 }
-EVENT_TYPES = tuple(CATALOGUE)
-EventType = Literal[EVENT_TYPES]
-# What a subscription says to receive every type, now and later.
-ALL_TYPES = "*"
 
 
 class Event(BaseModel):

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from flare import settings
-from flare.events.catalogue import ALL_TYPES, EVENT_TYPES, EventType
+from flare.events.types import ALL_TYPES, EVENT_TYPES, EventType
 from flare.fields import MAX_URL, Flag, PatchRequest, RequestModel, Timestamp
 
 MAX_WEBHOOK_DESCRIPTION = 500

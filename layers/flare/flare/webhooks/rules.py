@@ -11,8 +11,9 @@ from typing import Literal
 # about 27 hours: at once, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h later.
 RETRY_SCHEDULE = (5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600)
 MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
-# The longest a receiver's Retry-After is honoured (SQS holds a message at most 12 hours between hand-outs).
-MAX_RETRY_AFTER_SECONDS = 12 * 3600
+# The longest a receiver's Retry-After is honoured: the outbound queue holds a delivery at most this long
+# (messaging.queue.MAX_DELAY_SECONDS: SQS's 12 hours a hand-out, less the attempt's own time).
+MAX_RETRY_AFTER_SECONDS = 12 * 3600 - 5 * 60
 # An endpoint that has failed every delivery for this long is disabled, saying why.
 DISABLE_AFTER = timedelta(days=5)
 TIMEOUT_SECONDS = 15

@@ -36,8 +36,8 @@ class Settings(BaseModel):
     outbound_allow_loopback: bool = False
     # SLACK_API_URL: Slack's Web API base URL (a local stand-in in tests); deployed, Slack's own.
     slack_api_url: str = Field("https://slack.com/api/", pattern=r"^https?://.+/$")
-    # PUBLIC_BASE_URL: the API's public base URL (the stack's ApiUrl), for links to public status pages in Slack
-    # announcements; unset (the local stack), announcements carry no link.
+    # PUBLIC_BASE_URL: the API's public base URL (the stack's ApiUrl; locally the local gateway's), for links to
+    # public status pages in Slack announcements; unset, announcements carry no link.
     public_base_url: str | None = Field(None, max_length=2048, pattern=r"^https?://[^\s/?#]+(?:/[^\s?#]*)?$")
 
     def required(self, name: str) -> str:

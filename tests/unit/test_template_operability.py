@@ -217,6 +217,47 @@ def test_the_api_stage_writes_access_logs_to_a_log_group_that_expires():
         assert f"$context.{variable}" in access_log["Format"]
 
 
+def test_the_apis_5xx_rate_is_alarmed_on_its_deployed_stage():
+    (api_id, api) = next(iter(resources_of_type(TEMPLATE, "AWS::Serverless::Api").items()))
+    alarms = [
+        alarm
+        for alarm in ALARMS.values()
+        if any(
+            metric.get("Namespace") == "AWS/ApiGateway" and metric.get("MetricName") == "5XXError"
+            for _id, metric in _metric_stats(alarm)
+        )
+    ]
+    assert len(alarms) == 1, "one alarm on the API's 5XX answers"
+    (alarm,) = alarms
+    metrics = {metric["MetricName"]: metric for _id, metric in _metric_stats(alarm)}
+    assert set(metrics) == {"5XXError", "Count"}  # a rate: errors over requests, not a bare count
+    for metric in metrics.values():
+        # API Gateway publishes per API name and stage: a dimension that names neither matches no data, ever.
+        assert _dimension(metric, "ApiName") == api["Properties"]["Name"]
+        assert _dimension(metric, "Stage") == Intrinsic("Ref", f"{api_id}.Stage")
+    assert alarm["Properties"]["TreatMissingData"] == "notBreaching"
+
+
+def test_the_api_is_regional_throttled_and_has_no_second_stage():
+    (api,) = resources_of_type(TEMPLATE, "AWS::Serverless::Api").values()
+    props = api["Properties"]
+    assert props["EndpointConfiguration"] == "REGIONAL"
+    # Without an OpenApiVersion SAM adds a public stage named "Stage" beside StageName, outside these settings.
+    openapi_version = props.get("OpenApiVersion") or TEMPLATE["Globals"]["Api"]["OpenApiVersion"]
+    assert str(openapi_version).startswith("3.")
+    (every_route,) = [s for s in props["MethodSettings"] if s["ResourcePath"] == "/*" and s["HttpMethod"] == "*"]
+    assert referenced_resource(every_route["ThrottlingRateLimit"]) == "ApiThrottlingRateLimit"
+    assert referenced_resource(every_route["ThrottlingBurstLimit"]) == "ApiThrottlingBurstLimit"
+    for name in ("ApiThrottlingRateLimit", "ApiThrottlingBurstLimit"):
+        assert TEMPLATE["Parameters"][name]["Default"] > 0
+
+
+def test_the_table_survives_a_mistaken_delete():
+    (table,) = resources_of_type(TEMPLATE, "AWS::DynamoDB::Table").values()
+    assert table["Properties"]["DeletionProtectionEnabled"] is True  # refused by DynamoDB while the stack lives
+    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"  # kept when the stack goes
+
+
 def test_log_retention_is_a_parameter_of_values_cloudwatch_accepts():
     parameter = TEMPLATE["Parameters"]["LogRetentionDays"]
     assert parameter["Default"] in parameter["AllowedValues"]

@@ -1,6 +1,6 @@
 """Nothing applied twice: one Idempotency-Key is one request whatever spelling of the path carries it, its replay
-goes only to the caller that made it, a replayed signed delivery (PagerDuty's, Grafana's; Slack's are in
-test_slack.py) is not acted on again, and dedupe keys that differ are never taken for each other."""
+goes only to the caller that made it, a replayed delivery (PagerDuty's and Datadog's by their event ids, signed
+Grafana's; Slack's are in test_slack.py) is not acted on again, and dedupe keys that differ are never taken for each other."""
 
 import json
 import time
@@ -13,6 +13,7 @@ from tests.support.receivers import (
     GRAFANA_SECRET,
     assert_outcome,
     connect,
+    datadog,
     deliver,
     grafana,
     grafana_signed,
@@ -126,6 +127,35 @@ def test_pagerdutys_redelivery_of_a_trigger_is_not_counted_twice(org):
     assert again["incident_id"] is None
     incident = invoke("get_incident", org.api_key, path_params={"incident_id": opened["incident_id"]}).body
     assert incident["occurrences"] == 1
+
+
+def test_datadogs_retry_of_a_recovery_after_the_incident_reopened_does_not_resolve_it(org):
+    hook = connect(org, "datadog")
+    opened = assert_outcome(deliver(hook, datadog(), org.api_key), "created", 201)
+    recovered = json.loads(datadog("Recovered"))
+    recovered["id"] = "7417283490122300001"  # $ID: this notification's event id
+    recovery = json.dumps(recovered).encode()
+    assert_outcome(deliver(hook, recovery, org.api_key, redelivery=True), "resolved")
+    assert_outcome(deliver(hook, datadog("Re-Triggered"), org.api_key), "reopened")
+
+    retried = assert_outcome(deliver(hook, recovery, org.api_key, redelivery=True), "ignored")
+
+    assert "received before" in retried["detail"]
+    after = invoke("get_incident", org.api_key, path_params={"incident_id": opened["incident_id"]}).body
+    assert after["lifecycle"] != "resolved" and after["occurrences"] == 2
+
+
+def test_a_datadog_template_without_the_event_id_still_resolves_and_repeats(org):
+    hook = connect(org, "datadog")
+    firing = json.loads(datadog())
+    del firing["id"]  # an older copy of Flare's template
+    body = json.dumps(firing).encode()
+
+    assert_outcome(deliver(hook, body, org.api_key), "created", 201)
+    assert assert_outcome(deliver(hook, body, org.api_key), "absorbed")["occurrences"] == 2
+    recovered = json.loads(datadog("Recovered"))
+    del recovered["id"]
+    assert_outcome(deliver(hook, json.dumps(recovered).encode(), org.api_key), "resolved")
 
 
 def test_a_replayed_signed_grafana_delivery_is_not_acted_on_again(org):

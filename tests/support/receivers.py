@@ -197,16 +197,19 @@ def deliver(
     redelivery: bool = False,
 ) -> Reply:
     """POST `body` to the hook's receiver (or `kind`'s) as the sender would, PagerDuty's signed. Each PagerDuty
-    delivery is a new event (its own event.id, as PagerDuty sends them) unless it is a `redelivery` of the
-    bytes as they are."""
+    or Datadog delivery is a new event (its own event.id / $ID, as they send them) unless it is a `redelivery` of
+    the bytes as they are."""
     sent = {}
-    if hook["type"] == "pagerduty" and not redelivery and not (headers or {}).get("X-PagerDuty-Signature"):
+    if hook["type"] in ("pagerduty", "datadog") and not redelivery and not (headers or {}).get("X-PagerDuty-Signature"):
         try:
             payload = json.loads(body)
         except ValueError:
             payload = None  # malformed on purpose: sent as it is
         if isinstance(payload, dict) and isinstance(payload.get("event"), dict):
             payload["event"]["id"] = f"01TEST{uuid.uuid4().hex.upper()}"
+            body = dumps(payload)
+        elif isinstance(payload, dict) and isinstance(payload.get("id"), str) and hook["type"] == "datadog":
+            payload["id"] = str(uuid.uuid4().int >> 64)  # Datadog's event ids are decimal numbers
             body = dumps(payload)
     if hook["type"] == "pagerduty" and hook.get("signing_secret"):
         sent["X-PagerDuty-Signature"] = "v1=" + hex_hmac(hook["signing_secret"], body)

@@ -72,9 +72,10 @@ def receive(caller: Caller, kind: str, integration_id: str, body: bytes, headers
         detail = f"this delivery ({delivery_id}) was received before and acted on then; not acted on again"
         return AlertReceived(outcome="ignored", incident_id=None, occurrences=None, detail=detail)
     received = _resolve(caller, context, alert) if alert.action == "resolve" else _fire(caller, context, alert)
-    if delivery_id and integration.signing_secret and received.outcome != "ignored":
-        # Recorded once acted on, so that a sender's retry after a failure still acts. Only for signed senders:
-        # an unsigned delivery's id proves nothing and would let anyone holding the key block a later one.
+    if delivery_id and received.outcome != "ignored":
+        # Recorded once acted on, so that a sender's retry after a failure still acts. An unsigned sender's id
+        # (Datadog's $ID) proves nothing: whoever holds the key could send a future id first and have that
+        # delivery ignored, but the same key can resolve or post to any incident outright.
         port.deliveries().record_delivery(caller.org_id, integration.id, delivery_id, expires_at=now + DELIVERY_MEMORY)
     return received
 
@@ -85,8 +86,8 @@ DELIVERY_MEMORY = timedelta(days=7)
 
 
 def _delivery_id(sender: senders.Sender, alert: Alert | None, headers: Mapping[str, str]) -> str | None:
-    """What identifies this very delivery: the sender's event id (PagerDuty), else what its headers make
-    unrepeatable (Grafana's signature over a timestamp)."""
+    """What identifies this very delivery: the sender's event id (PagerDuty's, Datadog's), else what its headers
+    make unrepeatable (Grafana's signature over a timestamp)."""
     if alert is not None and alert.delivery_id:
         return alert.delivery_id
     return sender.header_delivery_id(headers) if sender.header_delivery_id else None

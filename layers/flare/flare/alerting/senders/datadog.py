@@ -5,12 +5,15 @@ webhook's payload):
 
     {"alert_id": "$ALERT_ID", "transition": "$ALERT_TRANSITION", "title": "$EVENT_TITLE", "body": "$EVENT_MSG",
      "priority": "$ALERT_PRIORITY", "scope": "$ALERT_SCOPE", "tags": "$TAGS", "link": "$LINK", "date": "$DATE",
-     "hostname": "$HOSTNAME", "org": {"id": "$ORG_ID", "name": "$ORG_NAME"}}
+     "hostname": "$HOSTNAME", "org": {"id": "$ORG_ID", "name": "$ORG_NAME"}, "id": "$ID"}
 
-What identifies a delivery: `alert_id` and `transition`, with `scope` when given. `$ALERT_TRANSITION` is
-documented as Recovered, Triggered/Re-Triggered, No Data/Re-No Data, Warn/Re-Warn, Renotify: Recovered resolves,
-the others fire, anything else (older docs list "Null") is ignored. Default severity mapping
-(`$ALERT_PRIORITY`): P1 → critical, P2 → major, P3 → minor, P4 and P5 → low; a bare 1…5 as P1…P5.
+What identifies the alert: `alert_id`, with `scope` when given; `transition` says what happened to it. `id` ($ID,
+also in Datadog's default template) is the notification's event id: Datadog sends each notification under a new
+one and retries it (after a 5xx) under the same, so a delivery with an id seen before is not acted on again.
+
+`$ALERT_TRANSITION` is documented as Recovered, Triggered/Re-Triggered, No Data/Re-No Data, Warn/Re-Warn,
+Renotify: Recovered resolves, the others fire, anything else (older docs list "Null") is ignored. Default severity
+mapping (`$ALERT_PRIORITY`): P1 → critical, P2 → major, P3 → minor, P4 and P5 → low; a bare 1…5 as P1…P5.
 """
 
 import re
@@ -40,6 +43,7 @@ PAYLOAD_TEMPLATE: dict[str, Any] = {
     "date": "$DATE",
     "hostname": "$HOSTNAME",
     "org": {"id": "$ORG_ID", "name": "$ORG_NAME"},
+    "id": "$ID",
 }
 
 _FIRING = {"triggered", "re-triggered", "warn", "re-warn", "no data", "re-no data", "renotify"}
@@ -74,6 +78,7 @@ def parse(payload: Any, mapping: dict[str, str]) -> Alert:
         note = f"Datadog transition {one_line(transition, 100)} is not handled"
         return new_alert("ignore", key, title, note, metadata={"alert_id": alert_id, "transition": transition})
 
+    event_id = _rendered(body.text("id"))
     priority = _rendered(body.text("priority"))
     # "$TAGS" renders as one comma-separated string; a list of them (or of lists of tags) is read the same.
     tags = [tag.strip() for item in body.strings("tags") for tag in (_rendered(item) or "").split(",") if tag.strip()]
@@ -84,6 +89,7 @@ def parse(payload: Any, mapping: dict[str, str]) -> Alert:
     message = message.removeprefix("%%%").removesuffix("%%%")
     metadata = {
         "alert_id": alert_id,
+        "event_id": event_id,
         "transition": transition,
         "priority": priority,
         "scope": scope,
@@ -102,6 +108,7 @@ def parse(payload: Any, mapping: dict[str, str]) -> Alert:
         severity=map_priority(priority, mapping),
         service_names=tagged_services(tags + scope_tags),
         metadata=metadata,
+        delivery_id=event_id,
     )
 
 

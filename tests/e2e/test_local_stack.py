@@ -241,6 +241,20 @@ def test_a_malformed_dev_api_key_is_one_line_saying_the_format(tmp_path):
     assert "FLARE_DEV_API_KEY must read flare_key_" in line
 
 
+@pytest.mark.parametrize("variable", ["PORT", "FLARE_DYNAMODB_PORT"])
+def test_a_port_that_is_not_a_number_is_one_line_naming_it(variable):
+    env = os.environ | {"PORT": "0", "FLARE_DYNAMODB_PORT": "0", variable: "80a"}
+    result = subprocess.run(
+        [sys.executable, "-m", "flare_local"], capture_output=True, text=True, timeout=60, cwd=ROOT, env=env
+    )
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    error = result.stderr.strip().splitlines()[-1]
+    assert "'80a' is not a port number" in error
+    assert ("--dynamodb-port" in error) is (variable == "FLARE_DYNAMODB_PORT")
+
+
 CONNECTIONS = 250
 
 

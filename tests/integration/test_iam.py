@@ -1,6 +1,7 @@
 """Code and IAM agree: every AWS call each function made during this test session (handlers invoked by the
-integration suite, and by the local stack in the e2e suite) is granted by that function's policies in
-template.yaml. moto checks no IAM: without this, a call the deployed role denies passes every other test."""
+integration suite, including the local stacks it runs in its own process) is granted by that function's policies
+in template.yaml. moto checks no IAM: without this, a call the deployed role denies passes every other test. The
+e2e suite's stacks run in other processes, unrecorded: every function must make its calls here, or this fails."""
 
 import pytest
 

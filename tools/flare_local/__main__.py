@@ -10,13 +10,23 @@ from flare_local import sam_local
 from flare_local.stack import LocalStack, seed_demo_status_page
 
 
+def _port_number(value: str) -> int:
+    if not value.strip().isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (0 to 65535)")
+    return int(value)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m flare_local", description=__doc__)
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 3000)), help="default: $PORT, else 3000")
+    # String defaults go through `type` too: a $PORT that is not a number is argparse's one-line error (naming the
+    # option the variable stands for), not a traceback.
+    parser.add_argument(
+        "--port", type=_port_number, default=os.environ.get("PORT", "3000"), help="default: $PORT, else 3000"
+    )
     parser.add_argument(
         "--dynamodb-port",
-        type=int,
-        default=int(os.environ.get("FLARE_DYNAMODB_PORT", 8000)),
+        type=_port_number,
+        default=os.environ.get("FLARE_DYNAMODB_PORT", "8000"),
         help="embedded DynamoDB port (`flare org create` looks here); default: $FLARE_DYNAMODB_PORT, else 8000",
     )
     parser.add_argument(

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from flare.alerting.models import SIGNING_TYPES
 from flare.errors import BadRequest, PreconditionFailed
 from flare.preconditions import check_if_match
 from flare_local import openapi_spec
@@ -77,3 +78,15 @@ def test_cross_field_rules_are_written_down():
     assert "scheduled_start_at" in schemas["CreateMaintenanceRequest"]["properties"]["scheduled_end_at"]["description"]
     assert "status" in schemas["CreateIncidentRequest"]["properties"]["initial_message"]["description"]
     assert "required with status" in schemas["UpdateIncidentRequest"]["properties"]["message"]["description"]
+    update_maintenance = schemas["UpdateMaintenanceRequest"]["properties"]
+    assert "scheduled_end_at" in update_maintenance["scheduled_start_at"]["description"]
+    assert "scheduled_start_at" in update_maintenance["scheduled_end_at"]["description"]
+    integration = schemas["CreateIntegrationRequest"]["properties"]
+    assert "required for slack" in integration["team_id"]["description"].casefold()
+    secret_rule = integration["signing_secret"]["description"]
+    for kind, required in SIGNING_TYPES.items():  # every type that signs, and whether its secret is required
+        assert re.search(rf"{'required' if required else 'optional'} for [^;]*\b{kind}\b", secret_rule), kind
+    assert re.search(r"refused for [^;]*\balertmanager\b", secret_rule)
+    for field in ("bot_token", "incoming_webhook_url"):
+        assert "Not with" in integration[field]["description"]
+    assert "required with bot_token" in integration["default_channel"]["description"]

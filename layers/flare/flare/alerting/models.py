@@ -34,10 +34,15 @@ _SIGNING: dict[str, Signing | None] = {name: sender.signs for name, sender in SE
 # Types that sign their requests: with a signing secret, Flare verifies every request. True where the secret is
 # required (the type always signs: PagerDuty, Slack), False where it is optional (opt-in: Grafana).
 SIGNING_TYPES: dict[str, bool] = {name: signs == "required" for name, signs in _SIGNING.items() if signs}
-# "PagerDuty: required; Grafana: optional": the senders that sign, those that must first.
-_SIGNING_SENDERS = "; ".join(
-    f"{sender.title}: {sender.signs}"
-    for sender in sorted((s for s in SENDERS.values() if s.signs), key=lambda sender: sender.signs != "required")
+# "required for pagerduty, slack; optional for grafana; refused for alertmanager, …": the rule, for the docs.
+_SIGNING_RULE = "; ".join(
+    f"{rule} for {', '.join(kinds)}"
+    for rule, kinds in (
+        ("required", [kind for kind, required in SIGNING_TYPES.items() if required]),
+        ("optional", [kind for kind, required in SIGNING_TYPES.items() if not required]),
+        ("refused", [kind for kind in _SIGNING if kind not in SIGNING_TYPES]),
+    )
+    if kinds
 )
 SlackTeamId = Annotated[str, StringConstraints(pattern=r"^T[A-Z0-9]{2,30}$")]
 
@@ -120,12 +125,15 @@ class CreateIntegrationRequest(RequestModel):
     )
     publish: Flag = Field(False, description="Publish the incidents it opens at once (else they are drafts)")
     team_id: SlackTeamId | None = Field(
-        None, validate_default=True, description="Slack only: the workspace (team) whose slash commands it takes"
+        None,
+        validate_default=True,
+        description="Required for slack, refused for the others: the workspace (team id, T…) whose slash "
+        "commands it takes",
     )
     signing_secret: SigningSecret | None = Field(
         None,
         validate_default=True,
-        description=f"The sender's signing secret ({_SIGNING_SENDERS}); never shown again",
+        description=f"The sender's signing secret, {_SIGNING_RULE} (those do not sign); never shown again",
     )
     bot_token: BotToken | None = Field(None, description=_BOT_TOKEN_HELP)
     incoming_webhook_url: IncomingWebhookUrl | None = Field(None, description=_WEBHOOK_HELP)

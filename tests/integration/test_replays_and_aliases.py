@@ -1,6 +1,7 @@
 """Nothing applied twice: one Idempotency-Key is one request whatever spelling of the path carries it, its replay
 goes only to the caller that made it, a replayed delivery (PagerDuty's and Datadog's by their event ids, signed
-Grafana's; Slack's are in test_slack.py) is not acted on again, and dedupe keys that differ are never taken for each other."""
+Grafana's; Slack's are in test_slack.py) is not acted on again, and dedupe keys that differ are never taken for
+each other."""
 
 import json
 import time

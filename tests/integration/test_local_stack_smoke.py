@@ -1,5 +1,7 @@
 """`python -m flare_local`'s stack with the real template and functions: the seeded key works end to end."""
 
+import socket
+
 import httpx
 import pytest
 
@@ -33,8 +35,6 @@ def test_the_templates_gateway_responses_are_problems(stack: LocalStack) -> None
 
 def _non_loopback_address() -> str | None:
     """This machine's address on its default route (no packet is sent), or None on a loopback-only machine."""
-    import socket
-
     for target in ("198.51.100.1", "10.255.255.254"):  # documentation and private addresses: routed, never sent to
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
             try:

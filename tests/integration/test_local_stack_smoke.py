@@ -1,4 +1,5 @@
-"""`python -m flare_local`'s stack with the real template and functions: the seeded key works end to end."""
+"""`python -m flare_local`'s stack with the real template and functions: the seeded key works end to end, and the
+embedded DynamoDB is reachable from other hosts only when bound so."""
 
 import socket
 

@@ -21,7 +21,7 @@ setup: .venv/.synced
 dev: setup
 	$(UV) run --frozen python -m flare_local
 
-# Two processes at once (CI and this machine have two cores) (measured from a clone: 9.5 to 11.6 minutes in all):
+# Two processes at once (CI and this machine have two cores) (measured from a clone: 9.5 to 12.9 minutes in all):
 # the e2e tier (HTTP against local stacks) in one, the integration tier with the unit, use-case and contract tiers
 # and the real-Alertmanager e2e test in the other (the IAM check in tests/integration reads what every integration
 # test did in its process); the second one's output follows. `make test SERIAL=1` runs everything in one process. (pytest-xdist's loadgroup, which could keep the

@@ -8,14 +8,8 @@ from typing import Any
 
 import pytest
 
-from flare.alerting.announcements_rules import (
-    MAX_SECTION,
-    channels_for,
-    escaped,
-    message_text,
-    posts_for,
-    settings_problem,
-)
+from flare.alerting.announcements_rules import MAX_SECTION, channels_for, posts_for, settings_problem
+from flare.alerting.slack_text import escaped, message_text
 
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 CHECKOUT = {"id": "svc_01KAQ60000000000000000000A", "name": "Checkout API", "status": "partial_outage"}

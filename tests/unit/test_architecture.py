@@ -20,6 +20,7 @@ RULES = (
     "flare.alerting.slash_commands",
     "flare.alerting.signatures",
     "flare.alerting.announcements_rules",
+    "flare.alerting.slack_text",
     "flare.alerting.senders",
     "flare.events.derivation",
     "flare.webhooks.rules",

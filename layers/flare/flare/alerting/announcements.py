@@ -34,6 +34,7 @@ from flare.events.outbound import DONE, Attempt, Outcome
 from flare.messaging.queue import Outbound
 from flare.observability import logger
 from flare.status_pages import use_cases as status_pages
+from flare.webhooks.rules import retry_after_seconds
 
 KIND = "slack"
 PACE_SECONDS = 1.0  # Slack: about one message per second per channel
@@ -213,12 +214,10 @@ def _judged(status: int, error: str | None, headers: dict[str, Any] | None) -> _
 
 
 def retry_after(headers: dict[str, Any] | None) -> float:
-    """Slack's Retry-After (seconds), within 1 s and MAX_RETRY_AFTER; DEFAULT_RETRY_AFTER when it says none."""
+    """Slack's Retry-After, read as webhooks read a receiver's, within 1 s and MAX_RETRY_AFTER;
+    DEFAULT_RETRY_AFTER when it says none."""
     found = next((value for name, value in (headers or {}).items() if name.lower() == "retry-after"), None)
-    if isinstance(found, list):
+    if isinstance(found, list):  # a header as a list of values, as slack_sdk hands them to its retry handlers
         found = found[0] if found else None
-    try:
-        seconds = float(found) if found is not None else DEFAULT_RETRY_AFTER
-    except ValueError:
-        seconds = DEFAULT_RETRY_AFTER
-    return min(max(seconds, 1.0), MAX_RETRY_AFTER)
+    seconds = retry_after_seconds(found, clock.now())
+    return min(max(DEFAULT_RETRY_AFTER if seconds is None else seconds, 1.0), MAX_RETRY_AFTER)

@@ -23,16 +23,17 @@ What posts:
 - Drafts never post: nothing reaches Slack before the incident is published, and a message posted while it was a
   draft is not posted later. Other events (created, status_changed, deleted, maintenances, services) do not post.
 
-User text (titles, descriptions, service names) is escaped as Slack requires (`&`, `<`, `>`), so it can neither
-link nor ping; the one exception is a user mention `<@U…>` inside a message, which Flare itself writes (the slash
-command's "Declared in Slack by <@U…>") and which only names a person.
+User text (titles, descriptions, service names) is escaped as Slack requires (alerting.slack_text), so it can
+neither link nor ping; the one exception is a user mention `<@U…>` inside a message, which Flare itself writes (the
+slash command's "Declared in Slack by <@U…>") and which only names a person.
 """
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+
+from flare.alerting.slack_text import escaped, mention_of_user, message_text
 
 MAX_SECTION = 3000  # Block Kit: a section's text
 MAX_FIELD = 2000  # Block Kit: each of a section's fields
@@ -57,9 +58,6 @@ HEADLINES = {
     "update": "Update",
 }
 MARKS = {"resolved": ":white_check_mark:", "reopened": ":repeat:", "updated": ":pencil2:"}
-
-_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,30}$")
-_ESCAPED_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]{2,30})&gt;")
 
 
 class EventLike(Protocol):
@@ -312,25 +310,6 @@ def _cut(text: str, limit: int) -> str:
     if amp != -1 and ";" not in cut[amp:]:
         cut = cut[:amp]
     return cut + "…"
-
-
-# ---- Slack's text rules ----------------------------------------------------------------------------------
-
-
-def escaped(text: str) -> str:
-    """User text in a Slack message: `&`, `<` and `>` as Slack requires, so that it can neither link nor ping."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def message_text(description: str) -> str:
-    """A timeline message's text: escaped, but for user mentions (<@U…>), which Flare's slash command writes."""
-    return _ESCAPED_MENTION.sub(r"<@\1>", escaped(description))
-
-
-def mention_of_user(created_by: str | None) -> str | None:
-    """<@U…> for a message's author recorded as a Slack user (`slack:U…`); None for anyone else."""
-    kind, _, user = (created_by or "").partition("slack:")
-    return f"<@{user}>" if not kind and _SLACK_USER.match(user) else None
 
 
 def filer(actor: Mapping[str, Any] | None) -> str | None:

@@ -6,7 +6,6 @@ title) is an `ephemeral` explanation with the usage, never an HTTP error; only a
 (401), and then nothing is done. The Slack user is the actor on the timeline (`created_by: slack:<user id>`).
 """
 
-import re
 from collections.abc import Mapping
 from datetime import timedelta
 from urllib.parse import parse_qs
@@ -17,6 +16,7 @@ from flare import clock
 from flare.access.auth import Caller, effective_scopes
 from flare.alerting import port, signatures, slash_commands
 from flare.alerting.models import SlackMessage
+from flare.alerting.slack_text import escaped, mention
 from flare.alerting.slash_commands import Declare, Help, Mistake, Resolve, Status, Update
 from flare.catalog import services
 from flare.errors import Conflict, NotFound, Unauthorized
@@ -115,14 +115,14 @@ def _declare(caller: Caller, command: Declare, user: str) -> SlackMessage:
             title=command.title,
             affected_services=list(dict.fromkeys(by_name[name.casefold()] for name in command.services)),
             publish=True,  # a person declared it in a channel: it is real (drafts are for alerting tools)
-            initial_message={"type": "investigating", "description": f"Declared in Slack by {_mention(user)}."},
+            initial_message={"type": "investigating", "description": f"Declared in Slack by {mention(user)}."},
             **({"severity": command.severity} if command.severity else {}),
         )
     except ValidationError as error:
         raise _Refused(f"That incident cannot be filed: {error.errors()[0]['msg']}.") from None
     incident, _created = filing.create_incident(caller, request)
     mark = SEVERITY_MARK[incident.severity]
-    headline = f"{mark} *{incident.reference}* declared by {_mention(user)}: *{_escape(incident.title)}*"
+    headline = f"{mark} *{incident.reference}* declared by {mention(user)}: *{escaped(incident.title)}*"
     return _in_channel(f"{incident.reference} declared: {incident.title}", [headline, _facts(incident)])
 
 
@@ -134,19 +134,19 @@ def _update(caller: Caller, command: Update, user: str) -> SlackMessage:
     return _in_channel(
         f"{incident.reference} {command.status or 'update'}: {command.text}",
         [
-            f"*{incident.reference}* · {_escape(incident.title)}{said}",
-            f"> {_escape(command.text)}",
-            f"{_mention(user)} · {_facts(incident)}",
+            f"*{incident.reference}* · {escaped(incident.title)}{said}",
+            f"> {escaped(command.text)}",
+            f"{mention(user)} · {_facts(incident)}",
         ],
     )
 
 
 def _resolve(caller: Caller, command: Resolve, user: str) -> SlackMessage:
-    text = command.text or f"Resolved in Slack by {_mention(user)}."
+    text = command.text or f"Resolved in Slack by {mention(user)}."
     incident = incidents.resolve_incident(caller, command.reference, ResolveIncidentRequest(description=text))
-    lines = [f"✅ *{incident.reference}* resolved by {_mention(user)}: {_escape(incident.title)}"]
+    lines = [f"✅ *{incident.reference}* resolved by {mention(user)}: {escaped(incident.title)}"]
     if command.text:
-        lines.append(f"> {_escape(command.text)}")
+        lines.append(f"> {escaped(command.text)}")
     return _in_channel(f"{incident.reference} resolved: {incident.title}", lines)
 
 
@@ -156,7 +156,7 @@ def _status(caller: Caller) -> SlackMessage:
         return _ephemeral("No active incidents.", ["No active incidents. :white_check_mark:"])
     lines = [f"*{len(found)}{'+' if len(found) == MAX_LISTED else ''} active incident(s)*"]
     lines += [
-        f"{SEVERITY_MARK[incident.severity]} *{incident.reference or incident.id}* · {_escape(incident.title)} · "
+        f"{SEVERITY_MARK[incident.severity]} *{incident.reference or incident.id}* · {escaped(incident.title)} · "
         f"{incident.status}" + (f" · {_services(incident)}" if incident.affected_services else "")
         for incident in found
     ]
@@ -171,16 +171,16 @@ def _facts(incident: IncidentSummary) -> str:
 
 
 def _services(incident: IncidentSummary) -> str:
-    return "services " + ", ".join(_escape(service.name or service.id) for service in incident.affected_services)
+    return "services " + ", ".join(escaped(service.name or service.id) for service in incident.affected_services)
 
 
 def _usage(slash: str) -> str:
-    return "```" + _escape(slash_commands.USAGE.replace("/incident", slash)) + "```"
+    return "```" + escaped(slash_commands.USAGE.replace("/incident", slash)) + "```"
 
 
 def _mistake(reason: str, slash: str) -> SlackMessage:
     """`reason` may quote what was typed: escaped here, once."""
-    return _ephemeral(reason, [_escape(reason), _usage(slash)])
+    return _ephemeral(reason, [escaped(reason), _usage(slash)])
 
 
 def _in_channel(text: str, lines: list[str]) -> SlackMessage:
@@ -194,17 +194,4 @@ def _ephemeral(text: str, lines: list[str]) -> SlackMessage:
 def _message(response_type: str, text: str, lines: list[str]) -> SlackMessage:
     """`text` as plain text (escaped here), `lines` as mrkdwn sections (their user content escaped already)."""
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": line[:3000]}} for line in lines]
-    return SlackMessage(response_type=response_type, text=_escape(text)[:3000], blocks=blocks[:50])
-
-
-_SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
-
-
-def _mention(user: str) -> str:
-    """A mention of the Slack user who typed the command; anything that is not a Slack user id is only text."""
-    return f"<@{user}>" if _SLACK_USER_ID.match(user) else _escape(user)
-
-
-def _escape(text: str) -> str:
-    """User text in a Slack message: `&`, `<` and `>` escaped, so it cannot ping or link."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return SlackMessage(response_type=response_type, text=escaped(text)[:3000], blocks=blocks[:50])

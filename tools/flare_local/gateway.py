@@ -547,12 +547,14 @@ API_URL_PATTERN = re.compile(r"^https://\$\{(\w+)\}\.execute-api\.\$\{AWS::Regio
 API_URL = "<the local gateway's URL>"
 
 
+def _global_variables(template: dict[str, Any]) -> dict[str, Any]:
+    return (((template.get("Globals") or {}).get("Function") or {}).get("Environment") or {}).get("Variables") or {}
+
+
 def function_variables(template: dict[str, Any]) -> dict[str, Any]:
     """The variables functions set for themselves (Properties.Environment). Functions share one process here, so a
     variable is the same for every function that sets it, and no function changes one of Globals."""
-    global_variables = (((template.get("Globals") or {}).get("Function") or {}).get("Environment") or {}).get(
-        "Variables"
-    ) or {}
+    global_variables = _global_variables(template)
     found: dict[str, Any] = {}
     for logical_id, resource in resources_of_type(template, "AWS::Serverless::Function").items():
         own = (((resource.get("Properties") or {}).get("Environment") or {}).get("Variables")) or {}
@@ -566,10 +568,7 @@ def function_variables(template: dict[str, Any]) -> dict[str, Any]:
 def local_environment(template: dict[str, Any], local_values: Mapping[str, str]) -> dict[str, str]:
     """Globals.Function.Environment.Variables and the functions' own, with local values for the ones the template
     computes (the API's URL: API_URL, which the gateway fills in when it starts)."""
-    variables = (((template.get("Globals") or {}).get("Function") or {}).get("Environment") or {}).get(
-        "Variables"
-    ) or {}
-    variables = dict(variables) | function_variables(template)
+    variables = _global_variables(template) | function_variables(template)
     parameters = template.get("Parameters") or {}
     environment = {}
     for name, value in variables.items():
